@@ -1,0 +1,252 @@
+/**
+ * Webhook delivery for every scope (region org webhook, Dev Portal webhook): records are batched
+ * (by count, by decoded size and by a flush interval), joined with `\n`, gzip-compressed and
+ * POSTed with Konnect's retry rules; each attempt updates the scope's `/status`.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { Scheduler } from '../clock.js';
+import { deliveryTarget, type DeliveryScope, type DeliveryTarget, type OrgState } from '../state.js';
+import { RETRY_MAX, retryWaitMs, type AttemptResult } from './retry.js';
+import type { Sender } from './sender.js';
+
+const gzip = promisify(gzipCallback);
+
+/** Batching knobs. */
+export interface BatchOptions {
+  /** Most records in one POST. */
+  readonly batchMax: number;
+  /** Most decoded bytes in one POST (records plus newlines); kongctl's listener refuses more than 1 MiB. */
+  readonly batchMaxBytes: number;
+  /** Nominal wait before a partial batch is sent (scaled by the time scale). */
+  readonly flushMs: number;
+  /** When true, a scope whose status is `inactive` sends nothing until its webhook is patched again. */
+  readonly suspendOnInactive: boolean;
+  /** Most records waiting per scope; beyond it the oldest waiting batches are dropped. */
+  readonly maxQueuedRecords: number;
+}
+
+/** Delivery counters of one scope. */
+export interface DeliveryStats {
+  attempts: number;
+  batchesDelivered: number;
+  recordsDelivered: number;
+  batchesFailed: number;
+  recordsFailed: number;
+  /** Records never sent: no enabled webhook when the batch was due, suspended, or queue overflow. */
+  recordsDropped: number;
+}
+
+/** One attempt, as reported to observers (tests, logs). */
+export interface AttemptEvent {
+  readonly scope: string;
+  readonly endpoint: string;
+  readonly records: number;
+  readonly attempt: number;
+  readonly result: AttemptResult;
+  readonly replay: boolean;
+}
+
+interface ScopeQueue {
+  pending: string[];
+  pendingBytes: number;
+  timer: NodeJS.Timeout | undefined;
+  batches: string[][];
+  queuedRecords: number;
+  sending: boolean;
+}
+
+/** Delivers batches for all scopes and tracks when everything has been sent. */
+export class DeliveryHub {
+  private readonly queues = new Map<string, ScopeQueue>();
+  private readonly statsByScope = new Map<string, DeliveryStats>();
+  private busy = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly state: OrgState,
+    private readonly scheduler: Scheduler,
+    private readonly sender: Sender,
+    private readonly options: BatchOptions,
+    private readonly onAttempt: (event: AttemptEvent) => void = () => {},
+  ) {}
+
+  /** Counters for a scope key (`org:us`, `portal:<id>`). */
+  stats(scopeKey: string): DeliveryStats {
+    let stats = this.statsByScope.get(scopeKey);
+    if (!stats) {
+      stats = { attempts: 0, batchesDelivered: 0, recordsDelivered: 0, batchesFailed: 0, recordsFailed: 0, recordsDropped: 0 };
+      this.statsByScope.set(scopeKey, stats);
+    }
+    return stats;
+  }
+
+  /** Queues rendered records for a scope's webhook. */
+  enqueue(scope: DeliveryScope, lines: readonly string[]): void {
+    const queue = this.queue(scope.key);
+    for (const line of lines) {
+      const size = Buffer.byteLength(line) + 1;
+      if (queue.pending.length > 0 && (queue.pending.length >= this.options.batchMax || queue.pendingBytes + size > this.options.batchMaxBytes)) {
+        this.cut(scope, queue);
+      }
+      queue.pending.push(line);
+      queue.pendingBytes += size;
+    }
+    if (queue.pending.length >= this.options.batchMax) this.cut(scope, queue);
+    else if (queue.pending.length > 0 && queue.timer === undefined) {
+      this.markBusy();
+      queue.timer = this.scheduler.after(this.options.flushMs, () => {
+        queue.timer = undefined;
+        this.cut(scope, queue);
+        this.markDone();
+      });
+    }
+  }
+
+  /** Sends whatever is waiting now, without waiting for the flush interval. */
+  flushAll(): void {
+    for (const scope of this.state.scopes()) {
+      const queue = this.queues.get(scope.key);
+      if (queue && queue.pending.length > 0) {
+        if (queue.timer !== undefined) {
+          this.scheduler.cancel(queue.timer);
+          queue.timer = undefined;
+          this.markDone();
+        }
+        this.cut(scope, queue);
+      }
+    }
+  }
+
+  /**
+   * Sends one batch with Konnect's retry rules and records each attempt in the scope's status.
+   * Resolves true when a 2xx arrived. Also used by replay jobs.
+   */
+  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly string[], replay = false): Promise<boolean> {
+    this.markBusy();
+    try {
+      const stats = this.stats(scope.key);
+      const body = await gzip(Buffer.from(lines.join('\n'), 'utf8'));
+      for (let attempt = 0; ; attempt++) {
+        if (this.scheduler.isClosed) return false;
+        const result = await this.sender.send(target, body);
+        stats.attempts++;
+        scope.status.lastAttemptAt = this.scheduler.clock.now();
+        scope.status.lastResponseCode = result.statusCode;
+        scope.status.lastResponseMessage = result.message;
+        this.onAttempt({ scope: scope.key, endpoint: target.endpoint, records: lines.length, attempt, result, replay });
+        if (result.ok) {
+          scope.status.inactive = false;
+          stats.batchesDelivered++;
+          stats.recordsDelivered += lines.length;
+          return true;
+        }
+        if (!result.retryable || attempt >= RETRY_MAX) {
+          scope.status.inactive = true;
+          stats.batchesFailed++;
+          stats.recordsFailed += lines.length;
+          return false;
+        }
+        if (!(await this.scheduler.sleep(retryWaitMs(attempt, result)))) return false;
+      }
+    } finally {
+      this.markDone();
+    }
+  }
+
+  /** Splits records into batches by the count and size limits (used by replay jobs). */
+  batches(lines: readonly string[]): string[][] {
+    const out: string[][] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const line of lines) {
+      const size = Buffer.byteLength(line) + 1;
+      if (current.length > 0 && (current.length >= this.options.batchMax || bytes + size > this.options.batchMaxBytes)) {
+        out.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(line);
+      bytes += size;
+    }
+    if (current.length > 0) out.push(current);
+    return out;
+  }
+
+  /** Resolves when no batch is waiting, being sent or being retried. */
+  idle(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Counts outside work (replay jobs) towards `idle()`. */
+  markBusy(): void {
+    this.busy++;
+  }
+
+  markDone(): void {
+    this.busy--;
+    if (this.busy === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private queue(key: string): ScopeQueue {
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { pending: [], pendingBytes: 0, timer: undefined, batches: [], queuedRecords: 0, sending: false };
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  private cut(scope: DeliveryScope, queue: ScopeQueue): void {
+    if (queue.pending.length === 0) return;
+    queue.batches.push(queue.pending);
+    queue.queuedRecords += queue.pending.length;
+    queue.pending = [];
+    queue.pendingBytes = 0;
+    while (queue.queuedRecords > this.options.maxQueuedRecords && queue.batches.length > 1) {
+      const dropped = queue.batches.shift()!;
+      queue.queuedRecords -= dropped.length;
+      this.stats(scope.key).recordsDropped += dropped.length;
+    }
+    if (!queue.sending) void this.drain(scope, queue);
+  }
+
+  private async drain(scope: DeliveryScope, queue: ScopeQueue): Promise<void> {
+    queue.sending = true;
+    this.markBusy();
+    try {
+      while (queue.batches.length > 0 && !this.scheduler.isClosed) {
+        const lines = queue.batches.shift()!;
+        queue.queuedRecords -= lines.length;
+        // The target is resolved when the batch is due: a webhook disabled meanwhile receives nothing.
+        const target = deliveryTarget(this.state, scope);
+        if (!target || (this.options.suspendOnInactive && scope.status.inactive)) {
+          this.stats(scope.key).recordsDropped += lines.length;
+          continue;
+        }
+        await this.deliver(scope, target, lines);
+      }
+    } finally {
+      queue.sending = false;
+      this.markDone();
+    }
+  }
+
+  /** Cancels pending flush timers (the scheduler's close stops sleeps). */
+  close(): void {
+    for (const queue of this.queues.values()) {
+      if (queue.timer !== undefined) this.scheduler.cancel(queue.timer);
+      queue.timer = undefined;
+      queue.batches = [];
+      queue.pending = [];
+    }
+    this.busy = 0;
+    for (const resolve of this.idleWaiters) resolve();
+    this.idleWaiters = [];
+  }
+}
