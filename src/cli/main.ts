@@ -32,7 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
-      process.stderr.write(`Run 'konnect-audit --help' for usage.\n`);
+      // Help was already printed (e.g. no command given): no pointer needed.
+      if (error.code === 'commander.help' || error.code === 'commander.helpDisplayed') return EXIT_USAGE;
+      const sub = program.commands.find((c) => argv.includes(c.name()));
+      process.stderr.write(`Run 'konnect-audit ${sub ? `${sub.name()} ` : ''}--help' for usage.\n`);
       return EXIT_USAGE;
     }
     if (error instanceof UsageError) {
