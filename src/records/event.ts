@@ -47,9 +47,18 @@ export function eventTimeMs(event: AuditEvent): number {
   return typeof rt === 'number' ? rt : Number(rt);
 }
 
+let lastSecond = NaN;
+let lastTs = '';
+
 /** RFC 3339 with whole seconds, as Konnect writes `event_ts`. */
 export function formatEventTs(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  // Events come in bursts within one second: reuse the last rendering.
+  if (second !== lastSecond) {
+    lastTs = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastTs;
 }
 
 /** Looks up an extension value by key. */

@@ -25,19 +25,27 @@ function cefValue(value: ExtensionValue): string {
  * @example renderCef(event) // "2025-06-18T21:02:36Z konghq.com CEF:0|KongInc|Konnect|1.0|konnect|Authz.control-planes|1|rt=..."
  */
 export function renderCef(event: AuditEvent): string {
-  const header = `${event.eventTs} ${CEF_HOST} CEF:0|${CEF_VENDOR}|${event.product}|${CEF_VERSION_FIELD}|${event.eventClassId}|${event.name}|${event.severity}|`;
-  let out = header;
+  // Parts joined once give a flat string; `+=` would build a rope that every later reader flattens.
+  const parts = [`${event.eventTs} ${CEF_HOST} CEF:0|${CEF_VENDOR}|${event.product}|${CEF_VERSION_FIELD}|${event.eventClassId}|${event.name}|${event.severity}|`];
   for (let i = 0; i < event.extensions.length; i++) {
     const [key, value] = event.extensions[i]!;
-    out += (i === 0 ? '' : ' ') + key + '=' + cefValue(value);
+    parts.push(i === 0 ? '' : ' ', key, '=', cefValue(value));
   }
-  return out;
+  return parts.join('');
+}
+
+/** Characters JSON.stringify would escape (quotes, backslash, controls, surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; plain strings skip JSON.stringify, which is the slow part of rendering. */
+function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
 function jsonValue(value: ExtensionValue): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'bigint':
       return value.toString();
     default:
@@ -45,29 +53,61 @@ function jsonValue(value: ExtensionValue): string {
   }
 }
 
+/** Header fields of the JSON format, by key. */
+const HEADER_KEYS = ['cef_version', 'event_class_id', 'event_product', 'event_ts', 'event_vendor', 'event_version', 'name', 'severity'] as const;
+
+/** For one set of extension keys: every key in output order, as a header key or an extension index. */
+type KeyOrder = readonly (readonly [key: string, header: (typeof HEADER_KEYS)[number] | undefined, index: number])[];
+const keyOrders = new Map<string, KeyOrder>();
+
+function keyOrder(event: AuditEvent): KeyOrder {
+  let shape = '';
+  for (const [key] of event.extensions) shape += key + ',';
+  let order = keyOrders.get(shape);
+  if (!order) {
+    const keys: [string, (typeof HEADER_KEYS)[number] | undefined, number][] = HEADER_KEYS.map((k) => [k, k, -1]);
+    event.extensions.forEach(([key], index) => keys.push([key, undefined, index]));
+    keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    order = keys;
+    // Events have a handful of shapes; the cap only guards against unbounded custom keys.
+    if (keyOrders.size < 1000) keyOrders.set(shape, order);
+  }
+  return order;
+}
+
+function headerValue(event: AuditEvent, key: (typeof HEADER_KEYS)[number], options: JsonRenderOptions): string {
+  switch (key) {
+    case 'cef_version':
+      return options.cefVersionAsString ? '"0"' : '0';
+    case 'event_class_id':
+      return jsonString(event.eventClassId);
+    case 'event_product':
+      return jsonString(event.product);
+    case 'event_ts':
+      return jsonString(event.eventTs);
+    case 'event_vendor':
+      return '"' + CEF_VENDOR + '"';
+    case 'event_version':
+      return '"' + CEF_VERSION_FIELD + '"';
+    case 'name':
+      return jsonString(event.name);
+    case 'severity':
+      return String(event.severity);
+  }
+}
+
 /**
- * Renders the unsigned compact JSON object with keys in lexicographic order.
+ * Renders the unsigned compact JSON object with keys in lexicographic order (Go's map order).
  * @example renderJson(event) // '{"action":"list","cef_version":0,...,"user_agent":"grpc-node-js/1.12.4"}'
  */
 export function renderJson(event: AuditEvent, options: JsonRenderOptions = {}): string {
-  const pairs: [string, string][] = [
-    ['cef_version', options.cefVersionAsString ? '"0"' : '0'],
-    ['event_class_id', JSON.stringify(event.eventClassId)],
-    ['event_product', JSON.stringify(event.product)],
-    ['event_ts', JSON.stringify(event.eventTs)],
-    ['event_vendor', JSON.stringify(CEF_VENDOR)],
-    ['event_version', JSON.stringify(CEF_VERSION_FIELD)],
-    ['name', JSON.stringify(event.name)],
-    ['severity', String(event.severity)],
-  ];
-  for (const [key, value] of event.extensions) pairs.push([key, jsonValue(value)]);
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let out = '{';
-  for (let i = 0; i < pairs.length; i++) {
-    const [key, value] = pairs[i]!;
-    out += (i === 0 ? '"' : ',"') + key + '":' + value;
+  const parts = ['{'];
+  for (const [key, header, index] of keyOrder(event)) {
+    const value = header !== undefined ? headerValue(event, header, options) : jsonValue(event.extensions[index]![1]);
+    parts.push(parts.length === 1 ? '"' : ',"', key, '":', value);
   }
-  return out + '}';
+  parts.push('}');
+  return parts.join('');
 }
 
 /** Wraps an already rendered (and usually signed) JSON record in the CPS envelope. */

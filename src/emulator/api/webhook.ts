@@ -47,15 +47,18 @@ export async function patchWebhookV2(ctx: RequestContext, scope: DeliveryScope):
   const skip = optionalBoolean(body, 'skip_ssl_verification');
   const w = scope.webhook;
   const changesInline = endpoint !== undefined || authorization !== undefined || logFormat !== undefined || skip !== undefined;
+  // Work out the whole next state first, so a rejected PATCH (400) leaves the webhook untouched.
+  let nextDestinationId = w.destinationId;
+  let nextInline = w.inline;
   if (changesInline && w.destinationId) {
     // Inline fields on a destination-bound webhook turn it into an inline one, starting from the destination's values.
     const d = ctx.core.state.destinations.get(w.destinationId);
-    w.inline = d ? { endpoint: d.endpoint, authorization: d.authorization, log_format: d.log_format, skip_ssl_verification: d.skip_ssl_verification } : undefined;
-    w.destinationId = '';
+    nextInline = d ? { endpoint: d.endpoint, authorization: d.authorization, log_format: d.log_format, skip_ssl_verification: d.skip_ssl_verification } : undefined;
+    nextDestinationId = '';
   }
   if (changesInline) {
-    const base = w.inline ?? { endpoint: '', log_format: 'cef' as const, skip_ssl_verification: false };
-    w.inline = {
+    const base = nextInline ?? { endpoint: '', log_format: 'cef' as const, skip_ssl_verification: false };
+    nextInline = {
       endpoint: endpoint ?? base.endpoint,
       log_format: logFormat ?? base.log_format,
       skip_ssl_verification: skip ?? base.skip_ssl_verification,
@@ -63,7 +66,9 @@ export async function patchWebhookV2(ctx: RequestContext, scope: DeliveryScope):
     };
   }
   const nextEnabled = enabled ?? w.enabled;
-  if (nextEnabled && !w.destinationId && !w.inline?.endpoint) throw blank('endpoint');
+  if (nextEnabled && !nextDestinationId && !nextInline?.endpoint) throw blank('endpoint');
+  w.destinationId = nextDestinationId;
+  w.inline = nextInline;
   w.enabled = nextEnabled;
   w.configured = w.configured || changesInline || enabled !== undefined;
   w.updatedAt = ctx.core.now();

@@ -53,7 +53,8 @@ function principal(fields: CommonFields): Extension[] {
 
 /** An authentication event (`AUTHENTICATION_OUTCOME_*`, class `AUTHENTICATION_TYPE_*`). */
 export function authenticationEvent(
-  fields: CommonFields & {
+  common: CommonFields,
+  fields: {
     readonly product?: Product;
     readonly type: AuthenticationType;
     readonly outcome: AuthenticationOutcome;
@@ -62,16 +63,16 @@ export function authenticationEvent(
   },
 ): AuditEvent {
   const extensions: Extension[] = [
-    ['rt', fields.rt],
-    ['src', fields.src],
+    ['rt', common.rt],
+    ['src', common.src],
     ['request', fields.request],
     ['success', fields.outcome === 'SUCCESS'],
-    ['org_id', fields.orgId],
+    ['org_id', common.orgId],
   ];
   if (fields.portalId !== undefined) extensions.push(['portal_id', fields.portalId]);
-  extensions.push(...principal(fields), ['trace_id', fields.traceId], ['user_agent', fields.userAgent]);
+  extensions.push(...principal(common), ['trace_id', common.traceId], ['user_agent', common.userAgent]);
   return {
-    eventTs: formatEventTs(fields.rt),
+    eventTs: formatEventTs(common.rt),
     product: fields.product ?? 'Konnect',
     eventClassId: `AUTHENTICATION_TYPE_${fields.type}`,
     name: `AUTHENTICATION_OUTCOME_${fields.outcome}`,
@@ -82,7 +83,8 @@ export function authenticationEvent(
 
 /** An authorization event (`Authz.<resource>`); severity 1 when granted, 6 when denied. */
 export function authorizationEvent(
-  fields: CommonFields & {
+  common: CommonFields,
+  fields: {
     /** The Kong service that made the check, e.g. `konnect`, `identity`. */
     readonly service?: string;
     /** Resource path after `Authz.`, e.g. `control-planes`. */
@@ -94,18 +96,18 @@ export function authorizationEvent(
   },
 ): AuditEvent {
   const extensions: Extension[] = [
-    ['rt', fields.rt],
-    ['src', fields.src],
+    ['rt', common.rt],
+    ['src', common.src],
     ['action', fields.action],
     ['granted', fields.granted],
-    ['org_id', fields.orgId],
-    ...principal(fields),
+    ['org_id', common.orgId],
+    ...principal(common),
   ];
   if (fields.actorId !== undefined) extensions.push(['actor_id', fields.actorId]);
   if (fields.kongInitiated) extensions.push(['kong_initiated', true]);
-  extensions.push(['trace_id', fields.traceId], ['user_agent', fields.userAgent]);
+  extensions.push(['trace_id', common.traceId], ['user_agent', common.userAgent]);
   return {
-    eventTs: formatEventTs(fields.rt),
+    eventTs: formatEventTs(common.rt),
     product: 'Konnect',
     eventClassId: fields.service ?? 'konnect',
     name: `Authz.${fields.resource}`,
@@ -116,7 +118,8 @@ export function authorizationEvent(
 
 /** An access event (`Ingress`, class `KongGateway`) for a mutating API request. */
 export function accessEvent(
-  fields: CommonFields & {
+  common: CommonFields,
+  fields: {
     readonly request: string;
     readonly method: string;
     readonly status: number;
@@ -126,18 +129,18 @@ export function accessEvent(
   },
 ): AuditEvent {
   const extensions: Extension[] = [
-    ['rt', fields.rt],
-    ['src', fields.src],
+    ['rt', common.rt],
+    ['src', common.src],
     ['request', fields.request],
     ['act', fields.method],
     ['status', fields.status],
-    ['org_id', fields.orgId],
-    ...principal(fields),
+    ['org_id', common.orgId],
+    ...principal(common),
   ];
   if (fields.kongInitiated) extensions.push(['kong_initiated', true]);
-  extensions.push(['user_agent', fields.userAgent], ['trace_id', fields.traceId], ['query', fields.query]);
+  extensions.push(['user_agent', common.userAgent], ['trace_id', common.traceId], ['query', fields.query]);
   return {
-    eventTs: formatEventTs(fields.rt),
+    eventTs: formatEventTs(common.rt),
     product: 'Konnect',
     eventClassId: 'KongGateway',
     name: 'Ingress',

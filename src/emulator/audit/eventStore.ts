@@ -41,7 +41,9 @@ export class EventStore {
   /** Adds events (in any order) and drops the oldest beyond the count cap. */
   add(batch: readonly StoredEvent[]): void {
     if (batch.length === 0) return;
-    const sorted = [...batch].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    let inOrder = true;
+    for (let i = 1; i < batch.length && inOrder; i++) inOrder = !before(batch[i]!, batch[i - 1]!);
+    const sorted = inOrder ? batch : [...batch].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
     const last = this.events[this.events.length - 1];
     if (!last || !before(sorted[0]!, last)) {
       for (const e of sorted) this.events.push(e);

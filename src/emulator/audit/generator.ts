@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AuditEvent } from '../../records/event.js';
 import type { Region } from '../../konnect/regions.js';
 import type { IdSource } from '../ids.js';
-import { accessEvent, authenticationEvent, authorizationEvent, type AuthenticationOutcome } from './builders.js';
+import { accessEvent, authenticationEvent, authorizationEvent, type AuthenticationOutcome, type AuthenticationType, type CommonFields } from './builders.js';
 
 /** What to generate. */
 export interface GenerateRequest {
@@ -44,6 +44,7 @@ const SERVICES = ['konnect', 'konnect', 'konnect', 'identity'];
 const METHODS = ['POST', 'PATCH', 'PUT', 'DELETE'];
 const STATUSES = [200, 200, 201, 201, 204, 400, 401, 403, 404, 500];
 const FAILURES: AuthenticationOutcome[] = ['NOT_FOUND', 'INVALID_PASSWORD', 'TOKEN_EXPIRED', 'LOCKED', 'DISABLED', 'INVALID'];
+const AUTH_TYPES: readonly AuthenticationType[] = ['PAT', 'SPAT', 'SSO', 'BASIC'];
 const CHUNK = 5000;
 
 /** A small fast PRNG (xorshift32) seeded from the id source, so seeded runs are reproducible. */
@@ -97,23 +98,17 @@ export async function generateEvents(
     const events: AuditEvent[] = [];
     for (let i = start; i < Math.min(count, start + CHUNK); i++) {
       const rt = count > 1 ? Math.round(from + ((to - from) * i) / (count - 1)) : from;
-      const common = {
-        rt,
-        src: rng.pick(SOURCES),
-        orgId: context.orgId,
-        principalId: rng.pick(principals),
-        traceId: rng.traceId(),
-        userAgent: rng.pick(USER_AGENTS),
-      };
+      const principalId = rng.pick(principals);
+      const common: CommonFields = { rt, src: rng.pick(SOURCES), orgId: context.orgId, principalId, traceId: rng.traceId(), userAgent: rng.pick(USER_AGENTS) };
       const roll = rng.next() * total;
       if (roll < mix.authentication) {
         const outcome = rng.next() < failed ? rng.pick(FAILURES) : 'SUCCESS';
+        // A failed authentication has no principal.
+        const who: CommonFields = outcome === 'SUCCESS' ? common : { rt, src: common.src, orgId: context.orgId, traceId: common.traceId, userAgent: common.userAgent };
         events.push(
-          authenticationEvent({
-            ...common,
-            principalId: outcome === 'SUCCESS' ? common.principalId : undefined,
+          authenticationEvent(who, {
             product: request.portalId ? 'Dev-Portal' : 'Konnect',
-            type: request.portalId ? 'BASIC' : rng.pick(['PAT', 'SPAT', 'SSO', 'BASIC'] as const),
+            type: request.portalId ? 'BASIC' : rng.pick(AUTH_TYPES),
             outcome,
             request: request.portalId ? '/api/v2/developer/authenticate' : '/api/v1/personal-access-tokens/introspect',
             portalId: request.portalId,
@@ -121,15 +116,13 @@ export async function generateEvents(
         );
       } else if (roll < mix.authentication + mix.authorization) {
         const resource = rng.pick(RESOURCES).replace('*', rng.pick(controlPlanes));
-        events.push(authorizationEvent({ ...common, service: rng.pick(SERVICES), resource, action: rng.pick(ACTIONS), granted: rng.next() >= denied }));
+        events.push(authorizationEvent(common, { service: rng.pick(SERVICES), resource, action: rng.pick(ACTIONS), granted: rng.next() >= denied }));
       } else {
-        const method = rng.pick(METHODS);
         const query = rng.next() < 0.5 ? '{}' : `{"end":"${Math.floor(rt / 1000)}","start":"${Math.floor(rt / 1000) - 172800}"}`;
         events.push(
-          accessEvent({
-            ...common,
+          accessEvent(common, {
             request: `/konnect-api/api/control_planes/${rng.pick(controlPlanes)}/services`,
-            method,
+            method: rng.pick(METHODS),
             status: rng.pick(STATUSES),
             query,
           }),

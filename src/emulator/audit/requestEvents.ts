@@ -4,7 +4,7 @@
  * for mutating requests an access event with the response status. All share one trace id.
  */
 import type { AuditEvent } from '../../records/event.js';
-import { accessEvent, authenticationEvent, authorizationEvent, type AuthenticationOutcome, type AuthenticationType } from './builders.js';
+import { accessEvent, authenticationEvent, authorizationEvent, type AuthenticationOutcome, type AuthenticationType, type CommonFields } from './builders.js';
 
 /** How the request's bearer token fared. */
 export type AuthFacts =
@@ -48,13 +48,13 @@ export function queryJson(query: URLSearchParams): string {
 /** The events for one answered request. */
 export function requestEvents(facts: RequestFacts, context: { readonly orgId: string; readonly rt: number; readonly traceId: bigint }): AuditEvent[] {
   const principalId = facts.auth.kind === 'ok' ? facts.auth.principalId : undefined;
-  const common = { rt: context.rt, src: facts.src, orgId: context.orgId, principalId, traceId: context.traceId, userAgent: facts.userAgent };
+  const common: CommonFields = { rt: context.rt, src: facts.src, orgId: context.orgId, principalId, traceId: context.traceId, userAgent: facts.userAgent };
   const type: AuthenticationType = facts.auth.kind === 'missing' ? 'INVALID' : facts.auth.type;
   const outcome: AuthenticationOutcome = facts.auth.kind === 'ok' ? 'SUCCESS' : facts.auth.kind === 'missing' ? 'INVALID' : 'NOT_FOUND';
-  const events: AuditEvent[] = [authenticationEvent({ ...common, type, outcome, request: INTROSPECT[type] ?? INTROSPECT.PAT! })];
-  if (facts.authz) events.push(authorizationEvent({ ...common, ...facts.authz }));
+  const events: AuditEvent[] = [authenticationEvent(common, { type, outcome, request: INTROSPECT[type] ?? INTROSPECT.PAT! })];
+  if (facts.authz) events.push(authorizationEvent(common, facts.authz));
   if (MUTATING.has(facts.method)) {
-    events.push(accessEvent({ ...common, request: facts.path, method: facts.method, status: facts.status, query: queryJson(facts.query) }));
+    events.push(accessEvent(common, { request: facts.path, method: facts.method, status: facts.status, query: queryJson(facts.query) }));
   }
   return events;
 }

@@ -12,6 +12,18 @@ import type { Sender } from './sender.js';
 
 const gzip = promisify(gzipCallback);
 
+const NEWLINE = Buffer.from('\n');
+
+/** Joins records with `\n` and gzip-compresses them (on libuv's thread pool). */
+function compress(lines: readonly Buffer[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (const line of lines) {
+    if (parts.length > 0) parts.push(NEWLINE);
+    parts.push(line);
+  }
+  return gzip(Buffer.concat(parts));
+}
+
 /** Batching knobs. */
 export interface BatchOptions {
   /** Most records in one POST. */
@@ -47,11 +59,17 @@ export interface AttemptEvent {
   readonly replay: boolean;
 }
 
+/** A cut batch; compression starts when it is cut, so it overlaps the sending of earlier batches. */
+interface QueuedBatch {
+  readonly lines: Buffer[];
+  readonly body: Promise<Buffer>;
+}
+
 interface ScopeQueue {
-  pending: string[];
+  pending: Buffer[];
   pendingBytes: number;
   timer: NodeJS.Timeout | undefined;
-  batches: string[][];
+  batches: QueuedBatch[];
   queuedRecords: number;
   sending: boolean;
 }
@@ -81,11 +99,11 @@ export class DeliveryHub {
     return stats;
   }
 
-  /** Queues rendered records for a scope's webhook. */
-  enqueue(scope: DeliveryScope, lines: readonly string[]): void {
+  /** Queues rendered records (UTF-8 bytes) for a scope's webhook. */
+  enqueue(scope: DeliveryScope, lines: readonly Buffer[]): void {
     const queue = this.queue(scope.key);
     for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
+      const size = line.length + 1;
       if (queue.pending.length > 0 && (queue.pending.length >= this.options.batchMax || queue.pendingBytes + size > this.options.batchMaxBytes)) {
         this.cut(scope, queue);
       }
@@ -122,11 +140,11 @@ export class DeliveryHub {
    * Sends one batch with Konnect's retry rules and records each attempt in the scope's status.
    * Resolves true when a 2xx arrived. Also used by replay jobs.
    */
-  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly string[], replay = false): Promise<boolean> {
+  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly Buffer[], replay = false, compressed?: Promise<Buffer>): Promise<boolean> {
     this.markBusy();
     try {
       const stats = this.stats(scope.key);
-      const body = await gzip(Buffer.from(lines.join('\n'), 'utf8'));
+      const body = await (compressed ?? compress(lines));
       for (let attempt = 0; ; attempt++) {
         if (this.scheduler.isClosed) return false;
         const result = await this.sender.send(target, body);
@@ -155,12 +173,12 @@ export class DeliveryHub {
   }
 
   /** Splits records into batches by the count and size limits (used by replay jobs). */
-  batches(lines: readonly string[]): string[][] {
-    const out: string[][] = [];
-    let current: string[] = [];
+  batches(lines: readonly Buffer[]): Buffer[][] {
+    const out: Buffer[][] = [];
+    let current: Buffer[] = [];
     let bytes = 0;
     for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
+      const size = line.length + 1;
       if (current.length > 0 && (current.length >= this.options.batchMax || bytes + size > this.options.batchMaxBytes)) {
         out.push(current);
         current = [];
@@ -204,14 +222,14 @@ export class DeliveryHub {
 
   private cut(scope: DeliveryScope, queue: ScopeQueue): void {
     if (queue.pending.length === 0) return;
-    queue.batches.push(queue.pending);
+    queue.batches.push({ lines: queue.pending, body: compress(queue.pending) });
     queue.queuedRecords += queue.pending.length;
     queue.pending = [];
     queue.pendingBytes = 0;
     while (queue.queuedRecords > this.options.maxQueuedRecords && queue.batches.length > 1) {
       const dropped = queue.batches.shift()!;
-      queue.queuedRecords -= dropped.length;
-      this.stats(scope.key).recordsDropped += dropped.length;
+      queue.queuedRecords -= dropped.lines.length;
+      this.stats(scope.key).recordsDropped += dropped.lines.length;
     }
     if (!queue.sending) void this.drain(scope, queue);
   }
@@ -221,7 +239,7 @@ export class DeliveryHub {
     this.markBusy();
     try {
       while (queue.batches.length > 0 && !this.scheduler.isClosed) {
-        const lines = queue.batches.shift()!;
+        const { lines, body } = queue.batches.shift()!;
         queue.queuedRecords -= lines.length;
         // The target is resolved when the batch is due: a webhook disabled meanwhile receives nothing.
         const target = deliveryTarget(this.state, scope);
@@ -229,7 +247,7 @@ export class DeliveryHub {
           this.stats(scope.key).recordsDropped += lines.length;
           continue;
         }
-        await this.deliver(scope, target, lines);
+        await this.deliver(scope, target, lines, false, body);
       }
     } finally {
       queue.sending = false;
