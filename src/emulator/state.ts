@@ -9,6 +9,8 @@ import { REGIONS, type Region } from '../konnect/regions.js';
 /** A destination with its write-only secret. */
 export interface DestinationRecord extends AuditLogDestination {
   authorization: string;
+  /** Creation order; page cursors point at it, so deleting a destination never shifts a page. */
+  readonly order: number;
 }
 
 /** The v2 inline webhook configuration. */
@@ -107,9 +109,15 @@ export class OrgState {
   readonly controlPlanes = new Map<string, ControlPlaneRecord>();
   readonly regions = new Map<Region, DeliveryScope>();
   readonly portals = new Map<string, PortalRecord>();
+  private destinationOrder = 0;
 
   constructor(readonly orgId: string) {
     for (const region of REGIONS) this.regions.set(region, newScope(`org:${region}`, region));
+  }
+
+  /** The creation-order position of the next destination. */
+  nextDestinationOrder(): number {
+    return ++this.destinationOrder;
   }
 
   region(region: Region): DeliveryScope {

@@ -35,6 +35,7 @@ export function renderCef(event: AuditEvent): string {
 }
 
 /** Characters JSON.stringify would escape (quotes, backslash, controls, surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A JSON string literal; plain strings skip JSON.stringify, which is the slow part of rendering. */

@@ -49,30 +49,43 @@ export function listDestinations(ctx: RequestContext): ApiResponse {
   const all = [...ctx.core.state.destinations.values()].filter((d) => keep(d.name));
   const after = ctx.query.get('page[after]');
   const beforeCursor = ctx.query.get('page[before]');
+  // Cursors hold a creation-order position, not an index: deletions between pages shift nothing.
   let start = 0;
-  if (after) start = all.findIndex((d) => d.id === decodeCursor(after, 'page[after]').id) + 1;
-  let end = start + size;
+  if (after) {
+    const position = cursorOrder(after, 'page[after]');
+    start = all.findIndex((d) => d.order > position);
+    if (start < 0) start = all.length;
+  }
+  let end = Math.min(all.length, start + size);
   if (beforeCursor) {
-    end = Math.max(0, all.findIndex((d) => d.id === decodeCursor(beforeCursor, 'page[before]').id));
+    const position = cursorOrder(beforeCursor, 'page[before]');
+    end = all.findIndex((d) => d.order >= position);
+    if (end < 0) end = all.length;
     start = Math.max(0, end - size);
   }
   const page = all.slice(start, end);
-  const link = (key: 'page[after]' | 'page[before]', id: string) => {
+  const link = (key: 'page[after]' | 'page[before]', order: number) => {
     const params = new URLSearchParams();
     for (const [k, v] of ctx.query) if (!k.startsWith('page[')) params.append(k, v);
     params.set('page[size]', String(size));
-    params.set(key, encodeCursor({ id }));
+    params.set(key, encodeCursor({ order }));
     return `/v${ctx.version}/audit-log-destinations?${params.toString()}`;
   };
   const body: AuditLogDestinationList = {
     data: page.map(destinationView),
     meta: {
-      next: end < all.length && page.length > 0 ? link('page[after]', page[page.length - 1]!.id) : null,
-      previous: start > 0 && page.length > 0 ? link('page[before]', page[0]!.id) : null,
+      next: end < all.length && page.length > 0 ? link('page[after]', page[page.length - 1]!.order) : null,
+      previous: start > 0 && page.length > 0 ? link('page[before]', page[0]!.order) : null,
       size,
     },
   };
   return json(200, body);
+}
+
+function cursorOrder(cursor: string, field: string): number {
+  const order = decodeCursor(cursor, field).order;
+  if (typeof order !== 'number') throw invalid('Invalid cursor', { field, reason: 'is not a valid page cursor', source: 'query' });
+  return order;
 }
 
 export async function createDestination(ctx: RequestContext): Promise<ApiResponse> {
@@ -94,6 +107,7 @@ export async function createDestination(ctx: RequestContext): Promise<ApiRespons
     skip_ssl_verification: skip,
     created_at: now,
     updated_at: now,
+    order: ctx.core.state.nextDestinationOrder(),
   };
   ctx.core.state.destinations.set(destination.id, destination);
   return json(201, destinationView(destination));

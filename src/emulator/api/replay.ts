@@ -28,6 +28,8 @@ export function getReplay(_ctx: RequestContext, scope: DeliveryScope): ApiRespon
 /** Validates the range (both within the last 7 days, start not after end) and starts the job; 409 while one is active. */
 export async function putReplay(ctx: RequestContext, scope: DeliveryScope): Promise<ApiResponse> {
   const body = parseObject(await ctx.body());
+  const missing = ['start_at', 'end_at'].filter((field) => body[field] === undefined || body[field] === null || body[field] === '');
+  if (missing.length > 0) throw invalid('Required field missing', ...missing.map((field) => ({ field, rule: 'required', reason: 'is a required field', source: 'body' })));
   const startAt = requiredDateTime(body, 'start_at');
   const endAt = requiredDateTime(body, 'end_at');
   const now = ctx.core.now();
