@@ -130,7 +130,7 @@ export class EmulatorCore {
     }
     this.hub.enqueue(
       scope,
-      stored.map((s) => Buffer.from(this.render(s.event, target.logFormat), 'utf8')),
+      stored.map((s) => this.render(s.event, target.logFormat)),
     );
   }
 

@@ -55,12 +55,13 @@ export function signingKeyFromSeed(seed: Buffer): SigningKey {
  * Pass no key to produce an unsigned record ("`sig` present only when signing is configured").
  */
 export function renderSigned(event: AuditEvent, format: LogFormat, key: SigningKey | undefined, options: JsonRenderOptions = {}): string {
+  // Joined arrays give flat strings, which later byte counting and encoding read without flattening.
   if (format === 'cef') {
     const body = renderCef(event);
-    return key ? body + ' sig=' + key.sign(body) : body;
+    return key ? [body, ' sig=', key.sign(body)].join('') : body;
   }
   const body = renderJson(event, options);
-  const signed = key ? body.slice(0, -1) + ',"sig":"' + key.sign(body) + '"}' : body;
+  const signed = key ? [body.slice(0, -1), ',"sig":"', key.sign(body), '"}'].join('') : body;
   return format === 'cps' ? wrapCps(signed) : signed;
 }
 

@@ -12,16 +12,10 @@ import type { Sender } from './sender.js';
 
 const gzip = promisify(gzipCallback);
 
-const NEWLINE = Buffer.from('\n');
-
 /** Joins records with `\n` and gzip-compresses them (on libuv's thread pool). */
-function compress(lines: readonly Buffer[]): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (const line of lines) {
-    if (parts.length > 0) parts.push(NEWLINE);
-    parts.push(line);
-  }
-  return gzip(Buffer.concat(parts));
+function compress(lines: readonly string[]): Promise<Buffer> {
+  // One join and one encode per batch: far cheaper than a Buffer per record.
+  return gzip(Buffer.from(lines.join('\n'), 'utf8'));
 }
 
 /** Batching knobs. */
@@ -61,12 +55,12 @@ export interface AttemptEvent {
 
 /** A cut batch; compression starts when it is cut, so it overlaps the sending of earlier batches. */
 interface QueuedBatch {
-  readonly lines: Buffer[];
+  readonly lines: string[];
   readonly body: Promise<Buffer>;
 }
 
 interface ScopeQueue {
-  pending: Buffer[];
+  pending: string[];
   pendingBytes: number;
   timer: NodeJS.Timeout | undefined;
   batches: QueuedBatch[];
@@ -99,11 +93,11 @@ export class DeliveryHub {
     return stats;
   }
 
-  /** Queues rendered records (UTF-8 bytes) for a scope's webhook. */
-  enqueue(scope: DeliveryScope, lines: readonly Buffer[]): void {
+  /** Queues rendered records for a scope's webhook. Flat strings keep the byte counting cheap. */
+  enqueue(scope: DeliveryScope, lines: readonly string[]): void {
     const queue = this.queue(scope.key);
     for (const line of lines) {
-      const size = line.length + 1;
+      const size = Buffer.byteLength(line) + 1;
       if (queue.pending.length > 0 && (queue.pending.length >= this.options.batchMax || queue.pendingBytes + size > this.options.batchMaxBytes)) {
         this.cut(scope, queue);
       }
@@ -140,7 +134,7 @@ export class DeliveryHub {
    * Sends one batch with Konnect's retry rules and records each attempt in the scope's status.
    * Resolves true when a 2xx arrived. Also used by replay jobs.
    */
-  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly Buffer[], replay = false, compressed?: Promise<Buffer>): Promise<boolean> {
+  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly string[], replay = false, compressed?: Promise<Buffer>): Promise<boolean> {
     this.markBusy();
     try {
       const stats = this.stats(scope.key);
@@ -173,12 +167,12 @@ export class DeliveryHub {
   }
 
   /** Splits records into batches by the count and size limits (used by replay jobs). */
-  batches(lines: readonly Buffer[]): Buffer[][] {
-    const out: Buffer[][] = [];
-    let current: Buffer[] = [];
+  batches(lines: readonly string[]): string[][] {
+    const out: string[][] = [];
+    let current: string[] = [];
     let bytes = 0;
     for (const line of lines) {
-      const size = line.length + 1;
+      const size = Buffer.byteLength(line) + 1;
       if (current.length > 0 && (current.length >= this.options.batchMax || bytes + size > this.options.batchMaxBytes)) {
         out.push(current);
         current = [];

@@ -49,7 +49,7 @@ export class ReplayRunner {
     const events = this.core
       .store(scope.region)
       .range(startAt!, endAt!, (e) => (scope.portalId ? e.portalId === scope.portalId : e.portalId === undefined));
-    const lines = events.map((e) => Buffer.from(this.core.render(e.event, target.logFormat), 'utf8'));
+    const lines = events.map((e) => this.core.render(e.event, target.logFormat));
     for (const batch of this.core.hub.batches(lines)) {
       if (this.closed) return;
       const ok = await this.core.hub.deliver(scope, target, batch, true);
