@@ -1505,3 +1505,17 @@ describe('destination pagination while destinations are deleted', () => {
     assert.deepEqual(previous.data.map((d) => d.id), [ids[0], ids[2], ids[3]]);
   });
 });
+
+describe('request limits', () => {
+  const emulator = useEmulator();
+  const api = apiFor(emulator);
+
+  test('an API body over 1 MiB is 413 and changes nothing', async () => {
+    const huge = JSON.stringify({ endpoint: `https://siem.example.com/${'a'.repeat(1024 * 1024)}`, enabled: true });
+    const r = await api<{ status: number; title: string }>('PATCH', '/v2/audit-log-webhook', { rawBody: huge, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 413);
+    assert.equal(r.headers.get('content-type'), 'application/problem+json');
+    assert.equal(r.body.title, 'Payload Too Large');
+    assert.equal(ok(await api<{ endpoint: string }>('GET', '/v2/audit-log-webhook')).endpoint, 'unconfigured');
+  });
+});

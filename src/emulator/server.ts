@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ADMIN_PREFIX, handleAdmin } from './api/admin.js';
 import { requestEvents, tokenType, type AuthFacts } from './audit/requestEvents.js';
 import type { EmulatorCore, Principal } from './core.js';
-import { parseDeepQuery, readBody, resolveHost } from './http/request.js';
+import { MAX_API_BODY_BYTES, parseDeepQuery, readBody, resolveHost } from './http/request.js';
 import { ProblemError, problemResponse, type ApiResponse } from './http/response.js';
 import type { RequestContext, Router } from './http/router.js';
 
@@ -52,7 +52,11 @@ async function handle(core: EmulatorCore, router: Router, req: IncomingMessage, 
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const { scope: host, path } = resolveHost(url.pathname, req.headers.host);
   let bodyPromise: Promise<Buffer | undefined> | undefined;
-  const body = () => (bodyPromise ??= readBody(req));
+  const body = () =>
+    (bodyPromise ??= readBody(req).then((raw) => {
+      if (raw === undefined) throw new ProblemError(413, `Request body larger than ${MAX_API_BODY_BYTES} bytes`);
+      return raw;
+    }));
 
   if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
     write(res, await answer(core, () => handleAdmin(core, method, path, url.searchParams, body)));

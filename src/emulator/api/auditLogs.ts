@@ -9,13 +9,12 @@ import { pullType, toPullRecord } from '../audit/pull.js';
 import type { RequestContext } from '../http/router.js';
 import { invalid, json, type ApiResponse } from '../http/response.js';
 import { decodeCursor, encodeCursor, pageSize } from './paging.js';
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+import { isRfc3339 } from './validate.js';
 
 function timeParam(ctx: RequestContext, field: 'gte' | 'lte'): number | undefined {
   const raw = ctx.query.get(`filter[ts][${field}]`);
   if (raw === null || raw === '') return undefined;
-  if (!RFC3339.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (!isRfc3339(raw)) {
     throw invalid('Invalid filter', { field: `filter[ts][${field}]`, rule: 'is_date_time', reason: 'must be an RFC 3339 date-time', source: 'query' });
   }
   return Date.parse(raw);

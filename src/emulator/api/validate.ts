@@ -83,11 +83,16 @@ export function isUuid(value: string): boolean {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** True for an RFC 3339 date-time that names a real instant. */
+export function isRfc3339(value: string): boolean {
+  return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
 /** Parses a required RFC 3339 date-time field into epoch milliseconds. */
 export function requiredDateTime(body: Body, field: string): number {
   const value = body[field];
   if (value === undefined || value === null || value === '') throw invalid('Required field missing', { field, rule: 'required', reason: 'is a required field', source: 'body' });
-  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !isRfc3339(value)) {
     throw invalid('Invalid date-time', { field, rule: 'is_date_time', reason: 'must be an RFC 3339 date-time', source: 'body' });
   }
   return Date.parse(value);

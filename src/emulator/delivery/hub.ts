@@ -98,9 +98,7 @@ export class DeliveryHub {
     const queue = this.queue(scope.key);
     for (const line of lines) {
       const size = Buffer.byteLength(line) + 1;
-      if (queue.pending.length > 0 && (queue.pending.length >= this.options.batchMax || queue.pendingBytes + size > this.options.batchMaxBytes)) {
-        this.cut(scope, queue);
-      }
+      if (this.full(queue.pending.length, queue.pendingBytes, size)) this.cut(scope, queue);
       queue.pending.push(line);
       queue.pendingBytes += size;
     }
@@ -166,6 +164,11 @@ export class DeliveryHub {
     }
   }
 
+  /** True when a batch of `count` records and `bytes` bytes cannot take one more record of `size` bytes. */
+  private full(count: number, bytes: number, size: number): boolean {
+    return count > 0 && (count >= this.options.batchMax || bytes + size > this.options.batchMaxBytes);
+  }
+
   /** Splits records into batches by the count and size limits (used by replay jobs). */
   batches(lines: readonly string[]): string[][] {
     const out: string[][] = [];
@@ -173,7 +176,7 @@ export class DeliveryHub {
     let bytes = 0;
     for (const line of lines) {
       const size = Buffer.byteLength(line) + 1;
-      if (current.length > 0 && (current.length >= this.options.batchMax || bytes + size > this.options.batchMaxBytes)) {
+      if (this.full(current.length, bytes, size)) {
         out.push(current);
         current = [];
         bytes = 0;
@@ -197,7 +200,8 @@ export class DeliveryHub {
   }
 
   markDone(): void {
-    this.busy--;
+    // Work finishing after close() (which zeroes the count) must not drive it negative.
+    this.busy = Math.max(0, this.busy - 1);
     if (this.busy === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
