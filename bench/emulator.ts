@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { sign, generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '../src/emulator/index.js';
+// The bundle in dist/, as users run it (npm run bench builds it first).
+import { startEmulator } from 'konnect-audit';
 
 export interface EmulatorBenchRow {
   readonly name: string;
@@ -28,7 +29,7 @@ async function startMinimalReceiver(): Promise<{ url: string; count(): Promise<n
 
 async function deliveryRun(name: string, count: number, format: 'json' | 'cef', sign: boolean): Promise<EmulatorBenchRow> {
   const receiver = await startMinimalReceiver();
-  const emulator = await startEmulator({ port: 0, sign, flushMs: 50, batchMax: 5000, retainMax: count });
+  const emulator = await startEmulator({ port: 0, sign, flushMs: 50, batchMax: 5000, retainMax: count + 20_000 });
   try {
     const response = await fetch(`${emulator.baseUrl}/v2/audit-log-webhook`, {
       method: 'PATCH',
@@ -36,6 +37,8 @@ async function deliveryRun(name: string, count: number, format: 'json' | 'cef', 
       body: JSON.stringify({ endpoint: receiver.url, authorization: 'Bearer bench', log_format: format, enabled: true }),
     });
     if (!response.ok) throw new Error(`PATCH failed: ${response.status}`);
+    // Warm up: start the generator threads and JIT-compile the paths before the clock runs.
+    await emulator.generate({ count: 20_000 });
     await emulator.idle();
     const before = await receiver.count();
     const start = performance.now();

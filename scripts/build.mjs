@@ -20,7 +20,12 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { 'konnect-audit': 'src/cli/main.ts', index: 'src/index.ts', demo: 'scripts/demo.ts' },
+  entryPoints: {
+    'konnect-audit': 'src/cli/main.ts',
+    index: 'src/index.ts',
+    demo: 'scripts/demo.ts',
+    'generator-worker': 'src/emulator/audit/generatorWorker.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   splitting: true,

@@ -5,12 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../records/event.js';
-import { eventTimeMs } from '../records/event.js';
+import { eventKind, eventTimeMs } from '../records/event.js';
 import type { LogFormat } from '../records/render.js';
 import { renderSigned } from '../records/signing.js';
 import { REGIONS, isRegion, type Region } from '../konnect/regions.js';
-import { EventStore, type StoredEvent } from './audit/eventStore.js';
-import { generateEvents, type GenerateRequest } from './audit/generator.js';
+import { EventStore, eventOf, type EventRecipe, type StoredEvent } from './audit/eventStore.js';
+import { planGeneration, rebuildEvent, sliceCount, type GenerateRequest, type GeneratorPlan } from './audit/generator.js';
+import { GeneratorPool } from './audit/generatorPool.js';
+import { KIND_CODES, runSlice, type SliceJob, type SliceResult } from './audit/slices.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Scheduler, systemClock } from './clock.js';
 import { DeliveryHub } from './delivery/hub.js';
 import { ReplayRunner } from './delivery/replay.js';
@@ -21,6 +24,19 @@ import { KeyRing } from './keyring.js';
 import { DEFAULTS, parseSeed, type EmulatorOptions } from './options.js';
 import { OrgState, deliveryTarget, type DeliveryScope } from './state.js';
 import { VERSION } from '../version.js';
+
+/** A generated event kept as its recipe: rebuilt on demand for replay and the pull API. */
+class GeneratedEvent implements EventRecipe {
+  constructor(
+    private readonly plan: GeneratorPlan,
+    private readonly index: number,
+    private readonly state: number,
+  ) {}
+
+  rebuild(): AuditEvent {
+    return rebuildEvent(this.plan, this.index, this.state);
+  }
+}
 
 /** Who a bearer token belongs to. */
 export interface Principal {
@@ -43,6 +59,8 @@ export class EmulatorCore {
   private readonly stores = new Map<Region, EventStore>();
   private readonly sender: Sender;
   private seq = 0;
+  /** Generator threads, started on the first generation that needs them (null: unavailable). */
+  private pool: GeneratorPool | null | undefined;
 
   constructor(readonly options: EmulatorOptions) {
     const seed = options.seed !== undefined ? parseSeed(options.seed) : undefined;
@@ -113,7 +131,7 @@ export class EmulatorCore {
    * (the region's org webhook, or the portal's webhook for Dev Portal events).
    */
   record(region: Region, events: readonly AuditEvent[], portalId?: string): StoredEvent[] {
-    const stored = events.map((event) => ({ seq: ++this.seq, rt: eventTimeMs(event), portalId, event }));
+    const stored = events.map((event): StoredEvent => ({ seq: ++this.seq, rt: eventTimeMs(event), portalId, kind: eventKind(event.name) ?? 'authorization', event }));
     const store = this.store(region);
     store.add(stored);
     store.prune(this.now());
@@ -130,33 +148,85 @@ export class EmulatorCore {
     }
     this.hub.enqueue(
       scope,
-      stored.map((s) => this.render(s.event, target.logFormat)),
+      stored.map((s) => this.render(eventOf(s), target.logFormat)),
     );
   }
 
   /** Generates synthetic events (see `GenerateRequest`) and records them; resolves with how many. */
   async generate(request: GenerateRequest): Promise<number> {
-    const region = request.region ?? 'us';
+    let region = request.region ?? 'us';
+    let scope = this.state.region(region);
     if (request.portalId !== undefined) {
       const portal = this.state.portals.get(request.portalId);
       if (!portal) throw new RangeError(`unknown portal "${request.portalId}"`);
       if (portal.region !== region && request.region !== undefined) throw new RangeError(`portal "${request.portalId}" is in region ${portal.region}`);
-      return this.generateInto(portal.region, request);
+      region = portal.region;
+      scope = portal.scope;
     }
-    return this.generateInto(region, request);
-  }
-
-  private async generateInto(region: Region, request: GenerateRequest): Promise<number> {
-    let generated = 0;
-    await generateEvents(request, { ids: this.ids, orgId: this.state.orgId, now: this.now() }, (events) => {
-      this.record(region, events, request.portalId);
-      generated += events.length;
+    const plan = planGeneration(request, { ids: this.ids, orgId: this.state.orgId, now: this.now() });
+    const target = deliveryTarget(this.state, scope);
+    const job = (slice: number): SliceJob => ({
+      plan,
+      slice,
+      format: target?.logFormat,
+      signingSeed: this.sign ? this.keys.activeSeed : undefined,
+      cefVersionAsString: this.options.cefVersionAsString ?? false,
     });
-    return generated;
+    const slices = sliceCount(plan);
+    let pool = slices > 1 ? this.generatorPool() : undefined;
+    // Threads work ahead (bounded); slices are recorded in order, so sequence numbers stay deterministic.
+    const pending = new Array<Promise<SliceResult> | undefined>(slices);
+    let dispatched = 0;
+    for (let slice = 0; slice < slices; slice++) {
+      let result: SliceResult | undefined;
+      if (pool) {
+        for (; dispatched < slices && dispatched <= slice + pool.size * 2; dispatched++) {
+          const running = pool.run(job(dispatched));
+          running.catch(() => {}); // a failure surfaces when its slice is awaited
+          pending[dispatched] = running;
+        }
+        try {
+          result = await pending[slice]!;
+        } catch (error) {
+          process.stderr.write(`emulator: generator threads failed (${(error as Error).message}); generating on the main thread\n`);
+          this.pool = null;
+          pool = undefined;
+        }
+        pending[slice] = undefined;
+      }
+      if (!result) {
+        result = runSlice(job(slice));
+        if (slice + 1 < slices) await yieldToLoop();
+      }
+      this.recordSlice(region, scope, plan, result, target !== undefined);
+    }
+    return plan.count;
   }
 
-  /** Stops timers, sockets and pending work. */
+  private generatorPool(): GeneratorPool | undefined {
+    if (this.pool === undefined && this.options.generatorThreads !== 0) this.pool = GeneratorPool.start(this.options.generatorThreads) ?? null;
+    return this.pool ?? undefined;
+  }
+
+  /** Retains a produced slice (as recipes) and queues its rendered records. */
+  private recordSlice(region: Region, scope: DeliveryScope, plan: GeneratorPlan, result: SliceResult, deliver: boolean): void {
+    const stored = new Array<StoredEvent>(result.rts.length);
+    for (let i = 0; i < stored.length; i++) {
+      stored[i] = { seq: ++this.seq, rt: result.rts[i]!, portalId: plan.portalId, kind: KIND_CODES[result.kinds[i]!]!, event: new GeneratedEvent(plan, result.first + i, result.states[i]!) };
+    }
+    const store = this.store(region);
+    store.add(stored);
+    store.prune(this.now());
+    if (deliver && result.bytes && result.ends) {
+      this.hub.enqueueEncoded(scope, Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.length), result.ends);
+    } else {
+      this.hub.stats(scope.key).recordsDropped += stored.length;
+    }
+  }
+
+  /** Stops timers, sockets, generator threads and pending work. */
   close(): void {
+    void this.pool?.close();
     this.replays.close();
     this.hub.close();
     this.scheduler.close();

@@ -8,9 +8,16 @@ import { signingKeyFromSeed, type Jwks, type SigningKey } from '../records/signi
 
 export class KeyRing {
   private readonly keys: SigningKey[];
+  private readonly seeds: Buffer[];
 
   constructor(private readonly seed: Buffer) {
     this.keys = [signingKeyFromSeed(seed)];
+    this.seeds = [seed];
+  }
+
+  /** The seed of the active key, for generator threads that sign with it. */
+  get activeSeed(): Buffer {
+    return this.seeds[this.seeds.length - 1]!;
   }
 
   /** The key that signs new records. */
@@ -22,12 +29,14 @@ export class KeyRing {
   rotate(): string {
     const next = createHash('sha256').update(this.seed).update(`rotation:${this.keys.length}`).digest();
     this.keys.push(signingKeyFromSeed(next));
+    this.seeds.push(next);
     return this.active.jwk.kid!;
   }
 
   /** Drops every key but the active one (what a verifier with a stale cache would then fail on). */
   retireOld(): void {
     this.keys.splice(0, this.keys.length - 1);
+    this.seeds.splice(0, this.seeds.length - 1);
   }
 
   /** The JWKS served at `/v2/audit-log-webhook/jwks.json`, newest key first. */

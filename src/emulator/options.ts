@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   readonly maxQueuedRecords?: number;
   /** Sign records (default true); Konnect documents `sig` as present "only when signing is configured". */
   readonly sign?: boolean;
+  /** Threads that generate synthetic events (default: one per core; 0 generates on the main thread). */
+  readonly generatorThreads?: number;
   /** Wall clock for event and API times (tests move "now"). */
   readonly clock?: Clock;
   /** Dev Portals to create at start (a default portal in `us` is always there). */

@@ -15,6 +15,7 @@ export interface EmulateFlags {
   flushMs?: string;
   attemptTimeoutMs?: string;
   retainMax?: string;
+  generatorThreads?: string;
   portal?: string[];
   suspendOnInactive?: boolean;
   contentEncoding: string;
@@ -49,6 +50,7 @@ export function registerEmulate(program: Command): void {
     .option('--flush-ms <ms>', 'wait before sending a partial batch (scaled by --time-scale)', '1000')
     .option('--attempt-timeout-ms <ms>', 'timeout of one delivery attempt', '30000')
     .option('--retain-max <n>', 'most events kept per region for replay and pull (besides the 7-day window)', '1000000')
+    .option('--generator-threads <n>', 'threads that generate synthetic events (default: one per core; 0: main thread only)')
     .option('--portal <id[@region]>', 'add a Dev Portal with this id (repeatable; a default portal always exists)', collect)
     .option('--suspend-on-inactive', 'stop delivering new batches while a webhook is inactive')
     .addOption(new Option('--content-encoding <value>', 'Content-Encoding header of deliveries').choices(['gzip', 'application/gzip']).default('gzip'))

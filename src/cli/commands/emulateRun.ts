@@ -50,6 +50,7 @@ export function emulatorOptions(flags: EmulateFlags): EmulatorOptions {
       flushMs: parseNonNegativeInt(flags.flushMs ?? '1000', '--flush-ms'),
       attemptTimeoutMs: parsePositiveInt(flags.attemptTimeoutMs ?? '30000', '--attempt-timeout-ms'),
       retainMax: parsePositiveInt(flags.retainMax ?? '1000000', '--retain-max'),
+      ...(flags.generatorThreads !== undefined ? { generatorThreads: parseNonNegativeInt(flags.generatorThreads, '--generator-threads') } : {}),
       portals: portals(flags.portal),
       suspendOnInactive: flags.suspendOnInactive ?? false,
       contentEncoding: flags.contentEncoding,

@@ -43,7 +43,7 @@ export function getAuditLogs(ctx: RequestContext): ApiResponse {
   const lte = timeParam(ctx, 'lte') ?? now;
   const gte = Math.max(timeParam(ctx, 'gte') ?? lte - RETENTION_MS, now - RETENTION_MS);
   const type = typeParam(ctx);
-  const keep = (e: StoredEvent) => (type ? pullType(e.event) === type : pullType(e.event) !== undefined);
+  const keep = (e: StoredEvent) => (type ? pullType(e.kind) === type : true);
   const store = ctx.core.store(ctx.region);
   store.prune(now);
 

@@ -5,7 +5,7 @@ import { EventStore, RETENTION_MS, type StoredEvent } from './eventStore.js';
 
 const event = {} as AuditEvent;
 let seq = 0;
-const at = (rt: number): StoredEvent => ({ seq: ++seq, rt, portalId: undefined, event });
+const at = (rt: number): StoredEvent => ({ seq: ++seq, rt, portalId: undefined, kind: 'authorization', event });
 
 test('events stay in time order when added out of order', () => {
   const store = new EventStore(100);

@@ -2,10 +2,15 @@
  * A region's retained audit events, ordered by time, for replay jobs and the pull API.
  * Konnect keeps events 7 days; the emulator also caps the count so long load runs stay bounded.
  */
-import type { AuditEvent } from '../../records/event.js';
+import type { AuditEvent, EventKind } from '../../records/event.js';
 
 /** Konnect's retention: 7 days. */
 export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A way to rebuild an event that is not kept as an object (generated events keep only their recipe). */
+export interface EventRecipe {
+  rebuild(): AuditEvent;
+}
 
 /** One retained event. */
 export interface StoredEvent {
@@ -15,7 +20,15 @@ export interface StoredEvent {
   readonly rt: number;
   /** Set for Dev Portal events. */
   readonly portalId: string | undefined;
-  readonly event: AuditEvent;
+  readonly kind: EventKind;
+  /** The event, or its recipe: see `eventOf`. */
+  readonly event: AuditEvent | EventRecipe;
+}
+
+/** The event of a stored entry, rebuilt from its recipe when only that was kept. */
+export function eventOf(stored: StoredEvent): AuditEvent {
+  const e = stored.event;
+  return 'rebuild' in e ? e.rebuild() : e;
 }
 
 /** Position of an event in time order: by `rt`, then by `seq`. */

@@ -2,9 +2,13 @@
  * Synthetic audit events for load tests and demos: a chosen number of events with a chosen mix of
  * authentication, authorization and access events, realistic field values (denials, failed
  * logins, server errors, user agents with spaces, 19-digit trace ids) and times spread over a range.
+ *
+ * A generation is a serializable plan cut into slices. Each slice draws from its own seeded
+ * random stream, so a slice gives the same events wherever it runs (inline or on a worker
+ * thread), and any single event can be rebuilt later from the plan, its index and the stream
+ * state before it: the 7-day store keeps that small recipe instead of the event objects.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { AuditEvent } from '../../records/event.js';
+import type { AuditEvent, EventKind } from '../../records/event.js';
 import type { Region } from '../../konnect/regions.js';
 import type { IdSource } from '../ids.js';
 import { accessEvent, authenticationEvent, authorizationEvent, type AuthenticationOutcome, type AuthenticationType, type CommonFields } from './builders.js';
@@ -28,6 +32,25 @@ export interface GenerateRequest {
   readonly principals?: number;
 }
 
+/** Everything needed to produce (or rebuild) the events of one generation; plain data, so it can cross to a worker. */
+export interface GeneratorPlan {
+  readonly count: number;
+  readonly portalId: string | undefined;
+  readonly weights: { readonly authentication: number; readonly authorization: number; readonly access: number };
+  readonly deniedRatio: number;
+  readonly failedRatio: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly orgId: string;
+  readonly principals: readonly string[];
+  readonly controlPlanes: readonly string[];
+  /** Base of the per-slice random streams. */
+  readonly seed: number;
+}
+
+/** Events per slice: the unit of work handed to a worker and of yielding to the event loop. */
+export const SLICE_SIZE = 5000;
+
 const USER_AGENTS = [
   'grpc-node-js/1.12.4',
   'grpc-go/1.54.0',
@@ -45,21 +68,19 @@ const METHODS = ['POST', 'PATCH', 'PUT', 'DELETE'];
 const STATUSES = [200, 200, 201, 201, 204, 400, 401, 403, 404, 500];
 const FAILURES: AuthenticationOutcome[] = ['NOT_FOUND', 'INVALID_PASSWORD', 'TOKEN_EXPIRED', 'LOCKED', 'DISABLED', 'INVALID'];
 const AUTH_TYPES: readonly AuthenticationType[] = ['PAT', 'SPAT', 'SSO', 'BASIC'];
-const CHUNK = 5000;
 
-/** A small fast PRNG (xorshift32) seeded from the id source, so seeded runs are reproducible. */
-class Rng {
-  private s: number;
-  constructor(ids: IdSource) {
-    this.s = ids.bytes(4).readUInt32BE() || 0x9e3779b9;
+/** A small fast PRNG (xorshift32) whose whole state is one 32-bit number. */
+export class Rng {
+  constructor(public state: number) {
+    if (this.state === 0) this.state = 0x9e3779b9;
   }
   next(): number {
-    let x = this.s;
+    let x = this.state;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s / 0x100000000;
+    this.state = x >>> 0;
+    return this.state / 0x100000000;
   }
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
@@ -71,65 +92,95 @@ class Rng {
   }
 }
 
-/**
- * Generates events in chunks, handing each chunk to `sink` and yielding to the event loop
- * between chunks so the emulator keeps serving requests.
- */
-export async function generateEvents(
-  request: GenerateRequest,
-  context: { readonly ids: IdSource; readonly orgId: string; readonly now: number },
-  sink: (events: AuditEvent[]) => void,
-): Promise<void> {
-  const rng = new Rng(context.ids);
-  const principals = Array.from({ length: Math.max(1, request.principals ?? 25) }, () => context.ids.uuid());
-  const controlPlanes = Array.from({ length: 5 }, () => context.ids.uuid());
-  const mix = request.portalId
+/** Validates a request and fixes its random choices (pools, seed) into a plan. */
+export function planGeneration(request: GenerateRequest, context: { readonly ids: IdSource; readonly orgId: string; readonly now: number }): GeneratorPlan {
+  const weights = request.portalId
     ? { authentication: 1, authorization: 0, access: 0 }
     : { authentication: request.mix?.authentication ?? 1, authorization: request.mix?.authorization ?? 3, access: request.mix?.access ?? 1 };
-  const total = mix.authentication + mix.authorization + mix.access;
-  if (total <= 0) throw new RangeError('the mix must give at least one type a positive weight');
-  const denied = request.deniedRatio ?? 0.1;
-  const failed = request.failedRatio ?? 0.05;
-  const from = request.fromMs ?? context.now;
-  const to = request.toMs ?? from;
-  const count = request.count;
+  if (weights.authentication + weights.authorization + weights.access <= 0) throw new RangeError('the mix must give at least one type a positive weight');
+  const fromMs = request.fromMs ?? context.now;
+  return {
+    count: request.count,
+    portalId: request.portalId,
+    weights,
+    deniedRatio: request.deniedRatio ?? 0.1,
+    failedRatio: request.failedRatio ?? 0.05,
+    fromMs,
+    toMs: request.toMs ?? fromMs,
+    orgId: context.orgId,
+    principals: Array.from({ length: Math.max(1, request.principals ?? 25) }, () => context.ids.uuid()),
+    controlPlanes: Array.from({ length: 5 }, () => context.ids.uuid()),
+    seed: context.ids.bytes(4).readUInt32BE(),
+  };
+}
 
-  for (let start = 0; start < count; start += CHUNK) {
-    const events: AuditEvent[] = [];
-    for (let i = start; i < Math.min(count, start + CHUNK); i++) {
-      const rt = count > 1 ? Math.round(from + ((to - from) * i) / (count - 1)) : from;
-      const principalId = rng.pick(principals);
-      const common: CommonFields = { rt, src: rng.pick(SOURCES), orgId: context.orgId, principalId, traceId: rng.traceId(), userAgent: rng.pick(USER_AGENTS) };
-      const roll = rng.next() * total;
-      if (roll < mix.authentication) {
-        const outcome = rng.next() < failed ? rng.pick(FAILURES) : 'SUCCESS';
-        // A failed authentication has no principal.
-        const who: CommonFields = outcome === 'SUCCESS' ? common : { rt, src: common.src, orgId: context.orgId, traceId: common.traceId, userAgent: common.userAgent };
-        events.push(
-          authenticationEvent(who, {
-            product: request.portalId ? 'Dev-Portal' : 'Konnect',
-            type: request.portalId ? 'BASIC' : rng.pick(AUTH_TYPES),
-            outcome,
-            request: request.portalId ? '/api/v2/developer/authenticate' : '/api/v1/personal-access-tokens/introspect',
-            portalId: request.portalId,
-          }),
-        );
-      } else if (roll < mix.authentication + mix.authorization) {
-        const resource = rng.pick(RESOURCES).replace('*', rng.pick(controlPlanes));
-        events.push(authorizationEvent(common, { service: rng.pick(SERVICES), resource, action: rng.pick(ACTIONS), granted: rng.next() >= denied }));
-      } else {
-        const query = rng.next() < 0.5 ? '{}' : `{"end":"${Math.floor(rt / 1000)}","start":"${Math.floor(rt / 1000) - 172800}"}`;
-        events.push(
-          accessEvent(common, {
-            request: `/konnect-api/api/control_planes/${rng.pick(controlPlanes)}/services`,
-            method: rng.pick(METHODS),
-            status: rng.pick(STATUSES),
-            query,
-          }),
-        );
-      }
-    }
-    sink(events);
-    if (start + CHUNK < count) await yieldToLoop();
+/** How many slices a plan has. */
+export function sliceCount(plan: GeneratorPlan): number {
+  return Math.ceil(plan.count / SLICE_SIZE);
+}
+
+/** Event time of event `index`: spread evenly over the plan's range. */
+export function eventTime(plan: GeneratorPlan, index: number): number {
+  return plan.count > 1 ? Math.round(plan.fromMs + ((plan.toMs - plan.fromMs) * index) / (plan.count - 1)) : plan.fromMs;
+}
+
+function sliceSeed(plan: GeneratorPlan, slice: number): number {
+  return (Math.imul(plan.seed ^ (slice + 1), 0x9e3779b1) ^ Math.imul(slice + 1, 0x85ebca6b)) >>> 0;
+}
+
+/** The type an event of the plan will have, drawn first so it can be kept without the event. */
+function drawKind(plan: GeneratorPlan, rng: Rng): EventKind {
+  const w = plan.weights;
+  const roll = rng.next() * (w.authentication + w.authorization + w.access);
+  if (roll < w.authentication) return 'authentication';
+  return roll < w.authentication + w.authorization ? 'authorization' : 'access';
+}
+
+/** Builds event `index` from the stream positioned at its start. */
+function makeEvent(plan: GeneratorPlan, rng: Rng, index: number): AuditEvent {
+  const kind = drawKind(plan, rng);
+  const rt = eventTime(plan, index);
+  const principalId = rng.pick(plan.principals);
+  const common: CommonFields = { rt, src: rng.pick(SOURCES), orgId: plan.orgId, principalId, traceId: rng.traceId(), userAgent: rng.pick(USER_AGENTS) };
+  if (kind === 'authentication') {
+    const outcome = rng.next() < plan.failedRatio ? rng.pick(FAILURES) : 'SUCCESS';
+    // A failed authentication has no principal.
+    const who: CommonFields = outcome === 'SUCCESS' ? common : { rt, src: common.src, orgId: plan.orgId, traceId: common.traceId, userAgent: common.userAgent };
+    return authenticationEvent(who, {
+      product: plan.portalId ? 'Dev-Portal' : 'Konnect',
+      type: plan.portalId ? 'BASIC' : rng.pick(AUTH_TYPES),
+      outcome,
+      request: plan.portalId ? '/api/v2/developer/authenticate' : '/api/v1/personal-access-tokens/introspect',
+      portalId: plan.portalId,
+    });
   }
+  if (kind === 'authorization') {
+    const resource = rng.pick(RESOURCES).replace('*', rng.pick(plan.controlPlanes));
+    return authorizationEvent(common, { service: rng.pick(SERVICES), resource, action: rng.pick(ACTIONS), granted: rng.next() >= plan.deniedRatio });
+  }
+  const query = rng.next() < 0.5 ? '{}' : `{"end":"${Math.floor(rt / 1000)}","start":"${Math.floor(rt / 1000) - 172800}"}`;
+  return accessEvent(common, {
+    request: `/konnect-api/api/control_planes/${rng.pick(plan.controlPlanes)}/services`,
+    method: rng.pick(METHODS),
+    status: rng.pick(STATUSES),
+    query,
+  });
+}
+
+/**
+ * Produces the events of one slice in order, calling `visit` with each event's index, the stream
+ * state before it (its recipe) and the event.
+ */
+export function generateSlice(plan: GeneratorPlan, slice: number, visit: (index: number, state: number, event: AuditEvent) => void): void {
+  const rng = new Rng(sliceSeed(plan, slice));
+  const end = Math.min(plan.count, (slice + 1) * SLICE_SIZE);
+  for (let index = slice * SLICE_SIZE; index < end; index++) {
+    const state = rng.state;
+    visit(index, state, makeEvent(plan, rng, index));
+  }
+}
+
+/** Rebuilds event `index` from the state its slice's stream had before it. */
+export function rebuildEvent(plan: GeneratorPlan, index: number, state: number): AuditEvent {
+  return makeEvent(plan, new Rng(state), index);
 }

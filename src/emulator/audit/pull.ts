@@ -4,15 +4,14 @@
  * `signature`). Which bytes Konnect's pull `signature` covers is unconfirmed; the emulator signs
  * the record's compact JSON with sorted keys, without `signature`, with the webhook key.
  */
-import { extension, eventKind, type AuditEvent } from '../../records/event.js';
+import { extension, type AuditEvent, type EventKind } from '../../records/event.js';
 import type { SigningKey } from '../../records/signing.js';
 import type { PullAuditLog, PullLogType } from '../../konnect/types.js';
 import { apiTime } from '../clock.js';
-import type { StoredEvent } from './eventStore.js';
+import { eventOf, type StoredEvent } from './eventStore.js';
 
 /** The pull API type of an event. */
-export function pullType(event: AuditEvent): PullLogType | undefined {
-  const kind = eventKind(event.name);
+export function pullType(kind: EventKind | undefined): PullLogType | undefined {
   return kind === 'access' ? 'gateway_access' : kind;
 }
 
@@ -28,8 +27,8 @@ function sortedJson(record: Record<string, unknown>): string {
 
 /** The pull record for a stored event, signed unless `key` is undefined (then `signature` is ""). */
 export function toPullRecord(stored: StoredEvent, orgId: string, key: SigningKey | undefined): PullAuditLog | undefined {
-  const e = stored.event;
-  const type = pullType(e);
+  const e = eventOf(stored);
+  const type = pullType(stored.kind);
   if (!type) return undefined;
   const common = {
     ts: apiTime(stored.rt),

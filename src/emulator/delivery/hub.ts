@@ -3,20 +3,11 @@
  * (by count, by decoded size and by a flush interval), joined with `\n`, gzip-compressed and
  * POSTed with Konnect's retry rules; each attempt updates the scope's `/status`.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { Scheduler } from '../clock.js';
 import { deliveryTarget, type DeliveryScope, type DeliveryTarget, type OrgState } from '../state.js';
 import { RETRY_MAX, retryWaitMs, type AttemptResult } from './retry.js';
 import type { Sender } from './sender.js';
-
-const gzip = promisify(gzipCallback);
-
-/** Joins records with `\n` and gzip-compresses them (on libuv's thread pool). */
-function compress(lines: readonly string[]): Promise<Buffer> {
-  // One join and one encode per batch: far cheaper than a Buffer per record.
-  return gzip(Buffer.from(lines.join('\n'), 'utf8'));
-}
+import { BatchBuilder, batchesOf, compress, encodeLines, type Batch } from './batch.js';
 
 /** Batching knobs. */
 export interface BatchOptions {
@@ -55,13 +46,12 @@ export interface AttemptEvent {
 
 /** A cut batch; compression starts when it is cut, so it overlaps the sending of earlier batches. */
 interface QueuedBatch {
-  readonly lines: string[];
+  readonly batch: Batch;
   readonly body: Promise<Buffer>;
 }
 
 interface ScopeQueue {
-  pending: string[];
-  pendingBytes: number;
+  readonly builder: BatchBuilder;
   timer: NodeJS.Timeout | undefined;
   batches: QueuedBatch[];
   queuedRecords: number;
@@ -93,21 +83,21 @@ export class DeliveryHub {
     return stats;
   }
 
-  /** Queues rendered records for a scope's webhook. Flat strings keep the byte counting cheap. */
+  /** Queues rendered records for a scope's webhook. */
   enqueue(scope: DeliveryScope, lines: readonly string[]): void {
-    const queue = this.queue(scope.key);
-    for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
-      if (this.full(queue.pending.length, queue.pendingBytes, size)) this.cut(scope, queue);
-      queue.pending.push(line);
-      queue.pendingBytes += size;
-    }
-    if (queue.pending.length >= this.options.batchMax) this.cut(scope, queue);
-    else if (queue.pending.length > 0 && queue.timer === undefined) {
+    const { bytes, ends } = encodeLines(lines);
+    this.enqueueEncoded(scope, bytes, ends);
+  }
+
+  /** Queues records already encoded back to back, joined by `\n` (`ends[i]` is the offset past record i). */
+  enqueueEncoded(scope: DeliveryScope, bytes: Buffer, ends: ArrayLike<number>): void {
+    const queue = this.queue(scope);
+    queue.builder.addRecords(bytes, ends);
+    if (queue.builder.pending > 0 && queue.timer === undefined) {
       this.markBusy();
       queue.timer = this.scheduler.after(this.options.flushMs, () => {
         queue.timer = undefined;
-        this.cut(scope, queue);
+        queue.builder.cut();
         this.markDone();
       });
     }
@@ -115,16 +105,13 @@ export class DeliveryHub {
 
   /** Sends whatever is waiting now, without waiting for the flush interval. */
   flushAll(): void {
-    for (const scope of this.state.scopes()) {
-      const queue = this.queues.get(scope.key);
-      if (queue && queue.pending.length > 0) {
-        if (queue.timer !== undefined) {
-          this.scheduler.cancel(queue.timer);
-          queue.timer = undefined;
-          this.markDone();
-        }
-        this.cut(scope, queue);
+    for (const queue of this.queues.values()) {
+      if (queue.timer !== undefined) {
+        this.scheduler.cancel(queue.timer);
+        queue.timer = undefined;
+        this.markDone();
       }
+      queue.builder.cut();
     }
   }
 
@@ -132,11 +119,11 @@ export class DeliveryHub {
    * Sends one batch with Konnect's retry rules and records each attempt in the scope's status.
    * Resolves true when a 2xx arrived. Also used by replay jobs.
    */
-  async deliver(scope: DeliveryScope, target: DeliveryTarget, lines: readonly string[], replay = false, compressed?: Promise<Buffer>): Promise<boolean> {
+  async deliver(scope: DeliveryScope, target: DeliveryTarget, batch: Batch, replay = false, compressed?: Promise<Buffer>): Promise<boolean> {
     this.markBusy();
     try {
       const stats = this.stats(scope.key);
-      const body = await (compressed ?? compress(lines));
+      const body = await (compressed ?? compress(batch));
       for (let attempt = 0; ; attempt++) {
         if (this.scheduler.isClosed) return false;
         const result = await this.sender.send(target, body);
@@ -144,17 +131,17 @@ export class DeliveryHub {
         scope.status.lastAttemptAt = this.scheduler.clock.now();
         scope.status.lastResponseCode = result.statusCode;
         scope.status.lastResponseMessage = result.message;
-        this.onAttempt({ scope: scope.key, endpoint: target.endpoint, records: lines.length, attempt, result, replay });
+        this.onAttempt({ scope: scope.key, endpoint: target.endpoint, records: batch.count, attempt, result, replay });
         if (result.ok) {
           scope.status.inactive = false;
           stats.batchesDelivered++;
-          stats.recordsDelivered += lines.length;
+          stats.recordsDelivered += batch.count;
           return true;
         }
         if (!result.retryable || attempt >= RETRY_MAX) {
           scope.status.inactive = true;
           stats.batchesFailed++;
-          stats.recordsFailed += lines.length;
+          stats.recordsFailed += batch.count;
           return false;
         }
         if (!(await this.scheduler.sleep(retryWaitMs(attempt, result)))) return false;
@@ -164,28 +151,9 @@ export class DeliveryHub {
     }
   }
 
-  /** True when a batch of `count` records and `bytes` bytes cannot take one more record of `size` bytes. */
-  private full(count: number, bytes: number, size: number): boolean {
-    return count > 0 && (count >= this.options.batchMax || bytes + size > this.options.batchMaxBytes);
-  }
-
   /** Splits records into batches by the count and size limits (used by replay jobs). */
-  batches(lines: readonly string[]): string[][] {
-    const out: string[][] = [];
-    let current: string[] = [];
-    let bytes = 0;
-    for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
-      if (this.full(current.length, bytes, size)) {
-        out.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(line);
-      bytes += size;
-    }
-    if (current.length > 0) out.push(current);
-    return out;
+  batches(lines: readonly string[]): Batch[] {
+    return batchesOf(lines, this.options.batchMax, this.options.batchMaxBytes);
   }
 
   /** Resolves when no batch is waiting, being sent or being retried. */
@@ -209,25 +177,30 @@ export class DeliveryHub {
     }
   }
 
-  private queue(key: string): ScopeQueue {
-    let queue = this.queues.get(key);
+  private queue(scope: DeliveryScope): ScopeQueue {
+    let queue = this.queues.get(scope.key);
     if (!queue) {
-      queue = { pending: [], pendingBytes: 0, timer: undefined, batches: [], queuedRecords: 0, sending: false };
-      this.queues.set(key, queue);
+      const created: ScopeQueue = {
+        builder: new BatchBuilder(this.options.batchMax, this.options.batchMaxBytes, (batch) => this.queueBatch(scope, created, batch)),
+        timer: undefined,
+        batches: [],
+        queuedRecords: 0,
+        sending: false,
+      };
+      this.queues.set(scope.key, created);
+      queue = created;
     }
     return queue;
   }
 
-  private cut(scope: DeliveryScope, queue: ScopeQueue): void {
-    if (queue.pending.length === 0) return;
-    queue.batches.push({ lines: queue.pending, body: compress(queue.pending) });
-    queue.queuedRecords += queue.pending.length;
-    queue.pending = [];
-    queue.pendingBytes = 0;
+  /** Takes a cut batch: starts compressing it, bounds the queue, and makes sure a sender runs. */
+  private queueBatch(scope: DeliveryScope, queue: ScopeQueue, batch: Batch): void {
+    queue.batches.push({ batch, body: compress(batch) });
+    queue.queuedRecords += batch.count;
     while (queue.queuedRecords > this.options.maxQueuedRecords && queue.batches.length > 1) {
       const dropped = queue.batches.shift()!;
-      queue.queuedRecords -= dropped.lines.length;
-      this.stats(scope.key).recordsDropped += dropped.lines.length;
+      queue.queuedRecords -= dropped.batch.count;
+      this.stats(scope.key).recordsDropped += dropped.batch.count;
     }
     if (!queue.sending) void this.drain(scope, queue);
   }
@@ -237,15 +210,15 @@ export class DeliveryHub {
     this.markBusy();
     try {
       while (queue.batches.length > 0 && !this.scheduler.isClosed) {
-        const { lines, body } = queue.batches.shift()!;
-        queue.queuedRecords -= lines.length;
+        const { batch, body } = queue.batches.shift()!;
+        queue.queuedRecords -= batch.count;
         // The target is resolved when the batch is due: a webhook disabled meanwhile receives nothing.
         const target = deliveryTarget(this.state, scope);
         if (!target || (this.options.suspendOnInactive && scope.status.inactive)) {
-          this.stats(scope.key).recordsDropped += lines.length;
+          this.stats(scope.key).recordsDropped += batch.count;
           continue;
         }
-        await this.deliver(scope, target, lines, false, body);
+        await this.deliver(scope, target, batch, false, body);
       }
     } finally {
       queue.sending = false;
@@ -259,8 +232,8 @@ export class DeliveryHub {
       if (queue.timer !== undefined) this.scheduler.cancel(queue.timer);
       queue.timer = undefined;
       queue.batches = [];
-      queue.pending = [];
     }
+    this.queues.clear();
     this.busy = 0;
     for (const resolve of this.idleWaiters) resolve();
     this.idleWaiters = [];

@@ -6,6 +6,7 @@
  */
 import type { EmulatorCore } from '../core.js';
 import { deliveryTarget, type DeliveryScope } from '../state.js';
+import { eventOf } from '../audit/eventStore.js';
 
 /** Nominal time from `accepted` to `pending`, and from `pending` to `running` (scaled). */
 export const REPLAY_STEP_MS = 1000;
@@ -49,7 +50,7 @@ export class ReplayRunner {
     const events = this.core
       .store(scope.region)
       .range(startAt!, endAt!, (e) => (scope.portalId ? e.portalId === scope.portalId : e.portalId === undefined));
-    const lines = events.map((e) => this.core.render(e.event, target.logFormat));
+    const lines = events.map((e) => this.core.render(eventOf(e), target.logFormat));
     for (const batch of this.core.hub.batches(lines)) {
       if (this.closed) return;
       const ok = await this.core.hub.deliver(scope, target, batch, true);
@@ -57,7 +58,7 @@ export class ReplayRunner {
         this.setStatus(scope, 'failed');
         return;
       }
-      scope.replay.recordsSent += batch.length;
+      scope.replay.recordsSent += batch.count;
     }
     this.setStatus(scope, 'completed');
   }
