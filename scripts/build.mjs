@@ -16,6 +16,8 @@ const common = {
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
+  // jq-wasm loads its .wasm file next to its own module: it stays a runtime dependency, loaded only for --jq.
+  external: ['jq-wasm'],
 };
 
 await build({

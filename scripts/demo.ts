@@ -1,121 +1,117 @@
 /**
- * `npm run demo`: the whole flow on one machine. Starts the Konnect emulator, runs the calls of
- * Kong's SIEM tutorial against it, and prints the signed audit events that arrive at a small local
- * receiver, each checked against the emulator's JWKS.
+ * `npm run demo`: the whole flow on one machine, offline. Starts the Konnect emulator, runs
+ * `konnect-audit tail` against it (which creates a destination, binds the regional webhook and
+ * streams every record it stores), makes the calls of Kong's tutorials, shows the signed audit
+ * events arriving, stops the listener and shows that Konnect was left clean.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator/index.js';
 import { KonnectClient } from '../src/konnect/client.js';
 import { importJwks, verifyRecord } from '../src/records/signing.js';
 
-const RECEIVER_TOKEN = 'Bearer demo-siem-token';
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`\n${bold(`== ${s}`)}`);
+const cli = fileURLToPath(new URL('./konnect-audit.mjs', import.meta.url));
 
-const emulator = await startEmulator({ port: 0, timeScale: 0.2, flushMs: 500 });
-const konnect = new KonnectClient({ baseUrl: emulator.baseUrl, token: emulator.token, userAgent: 'konnect-audit-demo' });
-const keys = importJwks(await konnect.getJwks());
-let received = 0;
-let valid = 0;
-let arrival: () => void = () => {};
-/** How the receiver prints records: whole lines, shortened lines, or only counted (during replay polling). */
-let show: 'full' | 'short' | 'count' = 'short';
-
-const receiver = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    if (req.headers.authorization !== RECEIVER_TOKEN) {
-      res.writeHead(401).end();
-      return;
-    }
-    const body = req.headers['content-encoding']?.includes('gzip') ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
-    const lines = body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    for (const line of lines) {
-      const verdict = verifyRecord(line, keys);
-      received++;
-      if (verdict === 'valid') valid++;
-      if (show === 'full') console.log(`  [sig ${verdict}] ${line}`);
-      else if (show === 'short') console.log(`  [sig ${verdict}] ${line.length > 160 ? `${line.slice(0, 157)}...` : line}`);
-    }
-    res.writeHead(202).end();
-    arrival();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/audit-logs`;
-
-async function delivered(what: string): Promise<void> {
-  const before = received;
-  await emulator.idle();
-  if (received === before) {
-    await new Promise<void>((resolve) => {
-      arrival = resolve;
-      setTimeout(resolve, 3000).unref();
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
     });
+  });
+}
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('demo: timed out');
+    await new Promise((r) => setTimeout(r, 20));
   }
-  console.log(`  (${received - before} ${what})`);
 }
 
-console.log(bold('konnect-audit demo: an offline Konnect, a webhook receiver, signed audit events'));
-console.log(`Emulator: ${emulator.baseUrl} (token ${emulator.token.slice(0, 12)}...)  Receiver: ${receiverUrl}`);
+const dataDir = mkdtempSync(join(tmpdir(), 'konnect-audit-demo-'));
+const READ_ONLY = 'kpat_demo_read_only_token';
+const emulator = await startEmulator({ port: 0, timeScale: 0.2, flushMs: 500, readOnlyTokens: [READ_ONLY] });
+const konnect = new KonnectClient({ baseUrl: emulator.baseUrl, token: emulator.token, userAgent: 'konnect-audit-demo' });
+const port = await freePort();
+const endpoint = `http://127.0.0.1:${port}/audit-logs`;
 
-step('1. The region starts unconfigured: GET /v2/audit-log-webhook');
-console.log(' ', JSON.stringify(await konnect.getWebhook()));
+console.log(bold('konnect-audit demo: an offline Konnect, the audit-log listener, signed audit events'));
+console.log(`Emulator (as Konnect): ${emulator.baseUrl}   token: ${emulator.token.slice(0, 12)}...`);
 
-step('2. Point the webhook at the receiver, as in the SIEM tutorial: PATCH /v2/audit-log-webhook (JSON format)');
-console.log(' ', JSON.stringify(await konnect.updateWebhook({ endpoint: receiverUrl, authorization: RECEIVER_TOKEN, log_format: 'json', enabled: true })));
-await delivered('records: the PATCH itself was audited');
+step('1. Start the listener: konnect-audit tail --jq (one line per event)');
+const args = [
+  'tail',
+  '--base-url', emulator.baseUrl,
+  '--pat', emulator.token,
+  '--endpoint', endpoint,
+  '--listen-address', `127.0.0.1:${port}`,
+  '--authorization', 'Bearer demo-secret',
+  '--data-dir', dataDir,
+  '--jq', '"\\(.event_ts)  \\(.name)  \\(.action // .act // .request)" + (if has("granted") then "  granted=\\(.granted)" else "" end) + (if has("status") then "  status=\\(.status)" else "" end)',
+];
+console.log(dim(`  konnect-audit ${args.map((a) => (/\s|["\\$]/.test(a) ? `'${a}'` : a)).join(' ').replace(emulator.token, '<token>')}`));
+const tail = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+let printed = 0;
+tail.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  for (const line of chunk.split('\n').filter((l) => l !== '')) {
+    printed++;
+    console.log(`  ${JSON.parse(line) as string}`);
+  }
+});
+await until(() => emulator.inspect().regions.us!.webhook.enabled);
+async function shown(): Promise<void> {
+  await emulator.idle();
+  const delivered = emulator.inspect().regions.us!.delivery.recordsDelivered;
+  await until(() => printed >= delivered);
+}
 
-step('3. Validate: GET /v2/control-planes records an Authz.control-planes event');
-show = 'full';
+const bound = await konnect.getWebhook();
+console.log(`  the listener created destination ${bound.audit_log_destination_id} and enabled the regional webhook:`);
+console.log(`  ${JSON.stringify(bound)}`);
+console.log('  (its own set-up calls, and this GET, are audited too:)');
+await shown();
+
+step("2. The tutorial's validation call: GET /v2/control-planes (authentication + Authz.control-planes)");
 await konnect.listControlPlanes();
-await delivered('records');
-show = 'short';
+await shown();
 
-step('4. A write: POST /v2/control-planes adds an access (Ingress) event');
+step('3. A write: POST /v2/control-planes adds an access (Ingress) event');
 await konnect.createControlPlane({ name: 'quickstart' });
-await delivered('records');
+await shown();
 
-step('5. Switch to CEF through a destination (v3): POST /v3/audit-log-destinations, PATCH /v3/audit-log-webhook');
-const destination = await konnect.createDestination({ name: 'demo-cef', endpoint: receiverUrl, authorization: RECEIVER_TOKEN, log_format: 'cef' });
-await konnect.updateWebhookV3({ audit_log_destination_id: destination.id, enabled: true });
-await delivered('records');
+step('4. A denied call: a read-only token tries to create a control plane (granted=false, status 403)');
+await fetch(`${emulator.baseUrl}/v2/control-planes`, { method: 'POST', headers: { Authorization: `Bearer ${READ_ONLY}`, 'Content-Type': 'application/json' }, body: '{"name":"nope"}' });
+await shown();
 
-step('6. Synthetic traffic from the emulator: 5 events (POST /_emulator/generate)');
-await emulator.generate({ count: 5 });
-await delivered('records');
+step('5. Synthetic traffic from the emulator: 8 events (POST /_emulator/generate)');
+await emulator.generate({ count: 8 });
+await shown();
 
-step('7. Webhook status: GET /v2/audit-log-webhook/status');
-console.log(' ', JSON.stringify(await konnect.getWebhookStatus()));
+step('6. Stop the listener (Ctrl+C): it releases the webhook and deletes its destination');
+tail.kill('SIGINT');
+const code = await new Promise<number | null>((resolve) => tail.once('exit', (c) => resolve(c)));
+console.log(`  listener exited with code ${code}`);
+console.log(`  GET /v2/audit-log-webhook -> ${JSON.stringify(await konnect.getWebhook())}`);
+console.log(`  GET /v3/audit-log-destinations -> ${(await konnect.listDestinations()).length} destinations`);
 
-step('8. Replay the last minute: PUT /v2/audit-log-replay-job');
-const now = Date.now();
-show = 'count';
-const beforeReplay = received;
-const job = await konnect.putReplayJob({ start_at: new Date(now - 60_000).toISOString(), end_at: new Date(now).toISOString() });
-console.log(`  status: ${job.status}`);
-let last = job.status;
-while (last !== 'completed' && last !== 'failed') {
-  await new Promise((r) => setTimeout(r, 100));
-  const current = (await konnect.getReplayJob()).status;
-  if (current !== last) console.log(`  status: ${current}`);
-  last = current;
-}
-await emulator.idle();
-console.log(`  ${received - beforeReplay} records arrived meanwhile: the replayed range plus the polling calls' own events`);
-console.log('  (replayed records repeat ones already received, byte for byte: a receiver dedupes them by sig)');
-show = 'short';
+step('7. The stored events: every line exactly as Konnect sent it, every signature valid');
+const file = join(dataDir, 'default', 'events.jsonl');
+const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+const keys = importJwks(await konnect.getJwks());
+const valid = lines.filter((l) => verifyRecord(l, keys) === 'valid').length;
+console.log(`  ${file}: ${lines.length} records, ${valid} with a valid Ed25519 signature`);
+console.log(dim(`  first: ${lines[0]?.slice(0, 150)}...`));
 
-step('9. Clean up: PATCH enabled=false, DELETE /v3/audit-log-webhook, DELETE the destination');
-await konnect.updateWebhook({ enabled: false });
-await konnect.deleteWebhookV3();
-await konnect.deleteDestination(destination.id);
-console.log(' ', JSON.stringify(await konnect.getWebhook()));
-
-console.log(`\n${bold(`Done: ${received} records received, ${valid} with a valid Ed25519 signature, ${received - valid} without.`)}`);
 await emulator.stop();
-receiver.close();
-process.exitCode = received > 0 && valid === received ? 0 : 1;
+rmSync(dataDir, { recursive: true, force: true });
+const clean = (await Promise.resolve(emulator.inspect())).destinations.length === 0;
+console.log(`\n${bold(`Done: ${printed} events streamed, ${lines.length} stored, ${valid} verified; Konnect left ${clean ? 'clean' : 'NOT clean'}.`)}`);
+process.exitCode = code === 0 && lines.length > 0 && valid === lines.length && clean ? 0 : 1;

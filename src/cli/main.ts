@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
+import { registerCleanup } from './commands/cleanup.js';
 import { registerEmulate } from './commands/emulate.js';
+import { registerListen } from './commands/listen.js';
 
 function buildProgram(): Command {
   const program = new Command('konnect-audit')
@@ -16,6 +18,8 @@ function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(message) });
+  registerListen(program);
+  registerCleanup(program);
   registerEmulate(program);
   return program;
 }

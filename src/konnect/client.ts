@@ -7,8 +7,10 @@
  * const konnect = new KonnectClient({ baseUrl: 'https://eu.api.konghq.com', globalBaseUrl: GLOBAL_BASE_URL, token });
  * const status = await konnect.getWebhookStatus();
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { VERSION } from '../version.js';
 import { describeProblem, isProblem, type Problem } from './problem.js';
+import { DEFAULT_RETRY_POLICY, IDEMPOTENT_METHODS, isRetryableStatus, retryDelayMs, type RetryPolicy } from './retry.js';
 import type {
   AuditLogDestination,
   AuditLogDestinationList,
@@ -34,8 +36,30 @@ export interface KonnectClientOptions {
   /** Personal or system-account access token. */
   readonly token: string;
   readonly userAgent?: string;
-  /** Per-request timeout (default 60 s, as kongctl). */
+  /** Per-attempt timeout (default 60 s, as kongctl). */
   readonly timeoutMs?: number;
+  /** Most automatic retries of an idempotent request (default 4). */
+  readonly retries?: number;
+  /** Back-off before the first retry, doubling after (default 250 ms). */
+  readonly retryBaseDelayMs?: number;
+  /** Longest back-off (default 5 s); a `Retry-After` may ask for up to four times this. */
+  readonly retryMaxDelayMs?: number;
+  /** Waits between retries (tests inject one that records instead of waiting). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Per-request options of `KonnectClient.request()`. */
+export interface RequestOptions {
+  /** JSON body. */
+  readonly body?: unknown;
+  /** Send to the global host (destinations) instead of the regional one. */
+  readonly global?: boolean;
+  /** Send the bearer token (default true). */
+  readonly auth?: boolean;
+  /** Retry transient failures; default: only for idempotent methods (never POST, which may create twice). */
+  readonly retry?: boolean;
+  /** Aborts the request and any wait before a retry. */
+  readonly signal?: AbortSignal;
 }
 
 /** A non-2xx answer from Konnect. */
@@ -46,11 +70,46 @@ export class KonnectApiError extends Error {
     readonly status: number,
     readonly problem: Problem | undefined,
     readonly bodyText: string,
+    /** The answer's `Retry-After` header, if any. */
+    readonly retryAfter?: string,
   ) {
     const what = problem ? describeProblem(problem) : bodyText.trim().slice(0, 200) || `HTTP ${status}`;
     super(`${method} ${new URL(url).pathname} failed with ${status}: ${what}`);
     this.name = 'KonnectApiError';
   }
+}
+
+/** A request that got no HTTP answer (connection refused or reset, timeout), after every retry. */
+export class KonnectConnectionError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly attempts: number,
+    cause: unknown,
+    /** Says what happened when the cause alone does not (a timeout, an abort). */
+    reason: string = describeCause(cause),
+  ) {
+    const where = new URL(url);
+    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
+    super(`${method} ${where.origin}${where.pathname} failed${tries}: ${reason}`, { cause });
+    this.name = 'KonnectConnectionError';
+  }
+}
+
+/** True for failures a retry may fix: no answer at all, 429, or 5xx except 501. */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof KonnectConnectionError) return true;
+  return error instanceof KonnectApiError && isRetryableStatus(error.status);
+}
+
+/** The useful part of a fetch failure: fetch wraps the socket error as `cause`. */
+function describeCause(error: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = error; e !== undefined && messages.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    messages.push(e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e));
+  }
+  if (messages.length > 1 && messages[0] === 'fetch failed') messages.shift();
+  return messages.join(': ');
 }
 
 /** Options of a pull (`GET /v3/audit-logs`) page request. */
@@ -63,41 +122,92 @@ export interface PullQuery {
   readonly before?: string;
 }
 
+/** Typed calls to Konnect's audit-log API; idempotent requests are retried on transient failures. */
 export class KonnectClient {
   private readonly baseUrl: string;
   private readonly globalBaseUrl: string;
+  private readonly timeoutMs: number;
+  /** Retry settings of this client, for callers that retry whole operations (e.g. a create). */
+  readonly retryPolicy: RetryPolicy;
 
   constructor(private readonly options: KonnectClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.globalBaseUrl = (options.globalBaseUrl ?? options.baseUrl).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.retryPolicy = {
+      retries: options.retries ?? DEFAULT_RETRY_POLICY.retries,
+      baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+      maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+    };
   }
 
-  /** Sends one request; resolves with the parsed JSON body (undefined for 204). */
-  async request<T>(method: string, path: string, init: { readonly body?: unknown; readonly global?: boolean; readonly auth?: boolean } = {}): Promise<T> {
+  /**
+   * Sends one request; resolves with the parsed JSON body (undefined for 204). Idempotent methods
+   * are retried on connection errors, 429 and 5xx (except 501) with exponential back-off.
+   * @example await konnect.request<AuditLogWebhookV2>('GET', '/v2/audit-log-webhook')
+   */
+  async request<T>(method: string, path: string, init: RequestOptions = {}): Promise<T> {
     const url = `${init.global ? this.globalBaseUrl : this.baseUrl}${path}`;
+    const retries = (init.retry ?? IDEMPOTENT_METHODS.has(method.toUpperCase())) ? this.retryPolicy.retries : 0;
+    for (let attempt = 0; ; attempt++) {
+      let status: number;
+      let text: string;
+      let retryAfter: string | undefined;
+      try {
+        const response = await fetch(url, {
+          method,
+          headers: this.headers(init),
+          body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+          signal: this.attemptSignal(init.signal),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after') ?? undefined;
+        text = await response.text();
+      } catch (error) {
+        if (init.signal?.aborted) throw new KonnectConnectionError(method, url, attempt + 1, error, 'aborted');
+        if (attempt >= retries) {
+          const timedOut = error instanceof Error && error.name === 'TimeoutError';
+          throw new KonnectConnectionError(method, url, attempt + 1, error, timedOut ? `no answer within ${this.timeoutMs} ms` : undefined);
+        }
+        await this.backoff(attempt, undefined, init.signal);
+        continue;
+      }
+      if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+      if (attempt < retries && isRetryableStatus(status)) {
+        await this.backoff(attempt, retryAfter, init.signal);
+        continue;
+      }
+      throw new KonnectApiError(method, url, status, parseProblem(text), text, retryAfter);
+    }
+  }
+
+  /**
+   * Waits before retry number `attempt` (0-based) as this client's own retries do, honouring a
+   * `Retry-After`; resolves early, without error, when `signal` aborts.
+   */
+  async backoff(attempt: number, retryAfter?: string, signal?: AbortSignal): Promise<void> {
+    const ms = retryDelayMs(attempt, this.retryPolicy, retryAfter);
+    if (this.options.sleep) return this.options.sleep(ms);
+    try {
+      await delay(ms, undefined, signal ? { signal } : {});
+    } catch {
+      // aborted: the caller sees signal.aborted and stops
+    }
+  }
+
+  private headers(init: RequestOptions): Record<string, string> {
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': this.options.userAgent ?? `konnect-audit/${VERSION}`,
     };
     if (init.auth !== false) headers.Authorization = `Bearer ${this.options.token}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      throw new KonnectApiError(method, url, response.status, isProblem(parsed) ? parsed : undefined, text);
-    }
-    return (text ? JSON.parse(text) : undefined) as T;
+    return headers;
+  }
+
+  private attemptSignal(outer: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return outer ? AbortSignal.any([outer, timeout]) : timeout;
   }
 
   getWebhook(): Promise<AuditLogWebhookV2> {
@@ -142,11 +252,16 @@ export class KonnectClient {
     const out: AuditLogDestination[] = [];
     const query = new URLSearchParams({ 'page[size]': '100' });
     if (filter.name !== undefined) query.set('filter[name][eq]', filter.name);
-    let path: string | null = `/v3/audit-log-destinations?${query.toString()}`;
-    while (path) {
-      const page: AuditLogDestinationList = await this.request('GET', path, { global: true });
+    for (let pages = 0; pages < 10_000; pages++) {
+      const page: AuditLogDestinationList = await this.request('GET', `/v3/audit-log-destinations?${query.toString()}`, { global: true });
       out.push(...page.data);
-      path = page.meta?.next ?? null;
+      // Only the cursor is taken from `next`: Konnect documents it as a path that may carry its own prefix
+      // (`/api/v2/...`), and some APIs nest it under `meta.page`.
+      const meta = page.meta as AuditLogDestinationList['meta'] & { page?: { next?: string | null } };
+      const next = meta?.next ?? meta?.page?.next ?? null;
+      const after = next ? new URL(next, 'http://konnect.invalid').searchParams.get('page[after]') : null;
+      if (!after || page.data.length === 0) return out;
+      query.set('page[after]', after);
     }
     return out;
   }
@@ -198,5 +313,14 @@ export class KonnectClient {
 
   createControlPlane(body: { readonly name: string; readonly description?: string }): Promise<ControlPlane> {
     return this.request('POST', '/v2/control-planes', { body });
+  }
+}
+
+function parseProblem(text: string): Problem | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isProblem(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }

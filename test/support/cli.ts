@@ -21,8 +21,8 @@ export interface CliProcess {
   exited(): Promise<number | string>;
 }
 
-export function startCli(args: readonly string[]): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const proc: CliProcess = {
     child,
@@ -50,4 +50,13 @@ export function startCli(args: readonly string[]): CliProcess {
   child.stdout.setEncoding('utf8').on('data', (d: string) => (proc.stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (proc.stderr += d));
   return proc;
+}
+
+/** Runs the CLI to completion without blocking this process (needed when this process serves the emulator). */
+export async function runCliAsync(args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number } = {}) {
+  const proc = startCli(args, options);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const code = await proc.exited();
+  clearTimeout(timer);
+  return { status: typeof code === 'number' ? code : null, stdout: proc.stdout, stderr: proc.stderr, signal: typeof code === 'string' ? code : null };
 }

@@ -1,0 +1,70 @@
+/**
+ * `listen` and `tail` in kongctl's forms: `listen`, `listen audit-logs`, `listen konnect audit-logs`
+ * (aliases `lsn`, `audit-log`, `al`), and the same for `tail` (= `listen --tail`). Flags and help
+ * here; the work is in listenRun.ts, loaded on use.
+ */
+import type { Command } from 'commander';
+import { addBooleanOption, addConnectionOptions, addGeneralOptions, type ConnectionFlagValues, type GeneralFlagValues } from '../flags.js';
+import { DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, type ListenFlags } from '../../listener/settings.js';
+
+/** Every flag value of listen/tail. */
+export type ListenCommandFlags = ListenFlags & ConnectionFlagValues & GeneralFlagValues & { dataDir?: string };
+
+const HELP_AFTER = (verb: 'listen' | 'tail') =>
+  [
+    '',
+    'What it does:',
+    '  1. binds --listen-address (before touching Konnect: a busy port creates nothing)',
+    '  2. checks the regional webhook is unconfigured (unless --configure-webhook=false)',
+    '  3. creates an audit-log destination pointing at --endpoint (or --public-url + --path)',
+    '  4. binds and enables the regional webhook to it',
+    '  5. stores every record, byte for byte, in <data dir>/<profile>/events.jsonl (fsynced before 202)',
+    `  6. on Ctrl+C or SIGTERM releases the webhook and deletes the destination${verb === 'tail' ? '' : ''}`,
+    '',
+    'Examples:',
+    verb === 'tail'
+      ? "  konnect-audit tail --endpoint https://my-host.ts.net/audit-logs --authorization 'Bearer s3cret' --jq '{ts:.event_ts, name}'"
+      : "  konnect-audit listen --endpoint https://my-host.ts.net/audit-logs --authorization 'Bearer s3cret'",
+    "  konnect-audit listen --public-url https://my-host.ts.net --path /audit-logs --authorization 'Bearer s3cret' --region eu",
+    '  konnect-audit emulate &   # then, offline:',
+    `  konnect-audit ${verb} --base-url http://127.0.0.1:8117 --pat <emulator token> --endpoint http://127.0.0.1:19090/audit-logs --authorization 'Bearer x'`,
+  ].join('\n');
+
+function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command {
+  command
+    .argument('[args...]')
+    .option('--endpoint <url>', 'public URL Konnect posts to (wins over --public-url)')
+    .option('--public-url <url>', 'public base URL; the endpoint is it plus --path')
+    .option('--path <path>', 'listener path', DEFAULT_PATH)
+    .option('--listen-address <host:port>', 'local address to listen on', DEFAULT_LISTEN_ADDRESS)
+    .option('--max-body-bytes <n>', 'largest request body, raw and decoded', String(DEFAULT_MAX_BODY_BYTES))
+    .option('--name <name>', 'destination name (default konnect-audit-<host>-<pid>)')
+    .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
+    .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');
+  addBooleanOption(command, '--skip-ssl-verification', "Konnect skips TLS verification of the endpoint (affects Konnect's delivery, not the listener)");
+  addBooleanOption(command, '--configure-webhook', 'check, bind and release the regional webhook (default true); false: destination only');
+  command.option('--no-configure-webhook', 'same as --configure-webhook=false');
+  addBooleanOption(command, '--tail', verb === 'tail' ? 'stream records to stdout (default true for tail; --tail=false behaves like listen)' : 'stream records to stdout');
+  command.option('--jq <expression>', 'with --tail: print each record through this jq filter');
+  command.option('--data-dir <dir>', 'where profiles keep their events (default $XDG_CONFIG_HOME/konnect-audit/audit-logs)');
+  addConnectionOptions(command);
+  addGeneralOptions(command);
+  command.addHelpText('after', HELP_AFTER(verb));
+  command.action(async (args: string[], flags: ListenCommandFlags) => {
+    const { runListenCommand } = await import('./listenRun.js');
+    await runListenCommand(args, { ...flags, tail: flags.tail ?? verb === 'tail' });
+  });
+  return command;
+}
+
+/** Registers `listen` and `tail` with their `audit-logs` and `konnect audit-logs` forms. */
+export function registerListen(program: Command): void {
+  for (const verb of ['listen', 'tail'] as const) {
+    const summary = verb === 'listen' ? 'receive Konnect audit logs: create a destination, bind the webhook, store events' : 'listen and stream each record to stdout (listen --tail)';
+    const root = program.command(verb).summary(summary).description(`${summary}.`);
+    if (verb === 'listen') root.alias('lsn');
+    defineListenOptions(root, verb);
+    defineListenOptions(root.command('audit-logs').aliases(['audit-log', 'al']).description(`${summary}.`), verb);
+    defineListenOptions(root.command('konnect').description('Konnect products').command('audit-logs').aliases(['audit-log', 'al']).description(`${summary}.`), verb);
+  }
+}

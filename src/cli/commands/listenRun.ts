@@ -1,0 +1,125 @@
+/** Runs `listen`/`tail`: validates flags, resolves the connection, wires signals, runs the listener. */
+import { existsSync, readFileSync } from 'node:fs';
+import { defaultDataDir } from '../../config/paths.js';
+import { resolveConnection, type Connection } from '../../config/resolve.js';
+import { compileTailFilter, JqCompileError, type TailFilter } from '../../jq/tailFilter.js';
+import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
+import { runListener, ListenerError } from '../../listener/run.js';
+import { validateListenFlags } from '../../listener/settings.js';
+import { createLogger, type LogLevel } from '../../log/logger.js';
+import { ProfileLockedError } from '../../store/lock.js';
+import { profilePaths } from '../../store/paths.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import { rejectPositionals } from '../flags.js';
+import type { OutputFormat } from '../output/structured.js';
+import type { ListenCommandFlags } from './listen.js';
+
+/** Stops the listener on SIGINT/SIGTERM, on a closed stdout (`tail | head`), and on an uncaught error. */
+function stopSignal(stderr: NodeJS.WriteStream): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (name: string) => {
+    count++;
+    if (count === 1) controller.abort(new Error(name));
+    else stderr.write(`${name} again: Konnect clean-up is still running (it gives up after 60 s)\n`);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') controller.abort(new Error('stdout closed'));
+  };
+  const onCrash = (error: unknown) => {
+    stderr.write(`error: unexpected failure, cleaning up Konnect state: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+    controller.abort(error);
+  };
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.stdout.on('error', onStdoutError);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      process.stdout.off('error', onStdoutError);
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    },
+  };
+}
+
+/** Advice appended to the start-up guard's error: what `konnect-audit cleanup` would remove. */
+function guardAdvice(error: WebhookAlreadyConfiguredError, connection: Connection, dataDir: string): string {
+  const recorded = profilePaths(dataDir, connection.profile).destinationFile;
+  let recordedId: string | undefined;
+  if (existsSync(recorded)) {
+    try {
+      recordedId = (JSON.parse(readFileSync(recorded, 'utf8')) as { destination_id?: string }).destination_id;
+    } catch {
+      recordedId = undefined;
+    }
+  }
+  const id = error.destinationId ?? recordedId;
+  if (id) {
+    return `It is bound to destination ${id}${recordedId === id ? ` (recorded in ${recorded} by an earlier listener)` : ''}. If no listener uses it any more, run:\n  konnect-audit cleanup --profile ${connection.profile} --destination-id ${id}\nwhich disables and unbinds the regional webhook and deletes that destination.`;
+  }
+  return `It was configured inline (endpoint ${JSON.stringify(error.endpoint)}), not by konnect-audit. To free the region, disable and delete it: PATCH ${connection.baseUrl}/v2/audit-log-webhook {"enabled":false}, then DELETE ${connection.baseUrl}/v3/audit-log-webhook.`;
+}
+
+export async function runListenCommand(args: readonly string[], flags: ListenCommandFlags): Promise<void> {
+  rejectPositionals(args);
+  const settings = validateListenFlags(flags);
+  let filter: TailFilter | undefined;
+  if (settings.jq !== undefined) {
+    try {
+      filter = await compileTailFilter(settings.jq);
+    } catch (error) {
+      if (error instanceof JqCompileError) throw new UsageError(`invalid jq expression: ${error.message}`);
+      throw error;
+    }
+  }
+  let connection: Connection;
+  try {
+    connection = await resolveConnection({
+      baseUrl: flags.baseUrl,
+      region: flags.region,
+      pat: flags.pat,
+      profile: flags.profile,
+      configFile: flags.configFile,
+      globalBaseUrl: flags.globalBaseUrl,
+    });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new RuntimeError((error as Error).message);
+  }
+  const setting = (key: string) => {
+    const value = connection.profileSettings[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const dataDir = flags.dataDir ?? setting('data-dir') ?? defaultDataDir();
+  const log = createLogger({ level: (flags.logLevel ?? 'error') as LogLevel, file: flags.logFile ?? setting('log-file') });
+  const stop = stopSignal(process.stderr);
+  try {
+    const code = await runListener({
+      settings,
+      connection,
+      dataDir,
+      output: (flags.output ?? 'text') as OutputFormat,
+      filter,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      logger: log.logger,
+      stop: stop.signal,
+    });
+    if (code !== 0) process.exitCode = code;
+  } catch (error) {
+    if (error instanceof WebhookAlreadyConfiguredError) throw new RuntimeError(`${error.message}\n${guardAdvice(error, connection, dataDir)}`);
+    if (error instanceof ListenerError || error instanceof ProfileLockedError) throw new RuntimeError(error.message);
+    throw error;
+  } finally {
+    stop.dispose();
+    log.close();
+  }
+}

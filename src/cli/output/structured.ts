@@ -1,0 +1,17 @@
+/** Printing a result as text, JSON (one line) or YAML, the `-o text|json|yaml` every structured command takes. */
+import { stringify } from 'yaml';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Renders `value` in the format; `text` uses the command's own renderer. */
+export function renderStructured(format: OutputFormat, value: unknown, text: () => string): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(value) + '\n';
+    case 'yaml':
+      return '---\n' + stringify(value);
+    case 'text':
+      return text();
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The listener's life: take the profile's lock, open the events file, bind the receiver (before
+ * Konnect is touched, so a busy port creates nothing), create the destination and bind the
+ * webhook, serve until asked to stop, then release Konnect state and close. Whatever fails or is
+ * interrupted after the destination exists, the destination is deleted and the webhook released;
+ * if that clean-up fails, the error says exactly what is left and how to remove it.
+ */
+import type { Logger } from 'pino';
+import type { Connection } from '../config/resolve.js';
+import { KonnectClient } from '../konnect/client.js';
+import {
+  assertNameFree,
+  assertRegionUnconfigured,
+  bindWebhook,
+  createDestination,
+  leftoverCommands,
+  releaseListener,
+  type ReleaseReport,
+} from '../konnect/listenerSetup.js';
+import type { AuditLogDestination, AuditLogWebhookV3 } from '../konnect/types.js';
+import { startReceiver, type Receiver } from '../receiver/server.js';
+import { openEventLog } from '../store/eventLog.js';
+import { ensurePrivateDir, writeJsonAtomic } from '../store/files.js';
+import { acquireProfileLock } from '../store/lock.js';
+import { profilePaths } from '../store/paths.js';
+import { VERSION } from '../version.js';
+import { rm } from 'node:fs/promises';
+import { renderStructured, type OutputFormat } from '../cli/output/structured.js';
+import type { TailFilter } from '../jq/tailFilter.js';
+import type { ListenerSettings } from './settings.js';
+import { TailSink, type TailOutput } from './tailSink.js';
+
+/** Everything a run needs from the outside world. */
+export interface ListenerRun {
+  readonly settings: ListenerSettings;
+  readonly connection: Connection;
+  readonly dataDir: string;
+  readonly output: OutputFormat;
+  readonly filter: TailFilter | undefined;
+  readonly stdout: TailOutput;
+  readonly stderr: { write(chunk: string): unknown };
+  readonly logger: Logger;
+  /** Fires when the listener should stop (SIGINT, SIGTERM, stdout closed). */
+  readonly stop: AbortSignal;
+  /** Clean-up budget (kongctl: a fresh 60 s). */
+  readonly cleanupBudgetMs?: number;
+}
+
+/** A start-up or shutdown failure whose message is complete (what failed, what is left). */
+export class ListenerError extends Error {}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted during start-up');
+  }
+}
+
+function checkStop(signal: AbortSignal): void {
+  if (signal.aborted) throw new Interrupted();
+}
+
+function waitForStop(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Runs the listener; resolves with the exit code. */
+export async function runListener(run: ListenerRun): Promise<number> {
+  const paths = profilePaths(run.dataDir, run.connection.profile);
+  await ensurePrivateDir(paths.dir);
+  const lock = await acquireProfileLock(paths.lockFile);
+  try {
+    const events = await openEventLog(paths.eventsFile);
+    try {
+      return await serve(run, paths, (records) => events.append(records));
+    } finally {
+      await events.close();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, persist: (records: Buffer[]) => Promise<void>): Promise<number> {
+  const { settings, connection, logger } = run;
+  const sink = settings.tail ? new TailSink(run.stdout, run.stderr, run.filter) : undefined;
+  let receiver: Receiver;
+  try {
+    receiver = await startReceiver({
+      host: settings.host,
+      port: settings.port,
+      path: settings.path,
+      authorization: settings.authorization,
+      maxBodyBytes: settings.maxBodyBytes,
+      onRecords: async (records) => {
+        await persist(records);
+        sink?.write(records);
+      },
+      onRequest: (info) => logger.debug(info, 'request'),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ListenerError(`cannot listen on ${settings.listenAddress}: address already in use (nothing was created in Konnect)`);
+    if (code === 'EADDRNOTAVAIL') throw new ListenerError(`cannot listen on ${settings.listenAddress}: address not available on this machine (nothing was created in Konnect)`);
+    if (code === 'EACCES') throw new ListenerError(`cannot listen on ${settings.listenAddress}: permission denied (nothing was created in Konnect)`);
+    throw error;
+  }
+  logger.info({ url: receiver.url }, 'receiver listening');
+
+  const client = new KonnectClient({ baseUrl: connection.baseUrl, globalBaseUrl: connection.globalBaseUrl, token: connection.token, userAgent: `konnect-audit/${VERSION}` });
+  let destination: AuditLogDestination | undefined;
+  let exitCode = 0;
+  try {
+    let webhook: AuditLogWebhookV3 | undefined;
+    try {
+      if (settings.configureWebhook) await assertRegionUnconfigured(client);
+      checkStop(run.stop);
+      await assertNameFree(client, settings.name);
+      checkStop(run.stop);
+      destination = await createDestination(client, {
+        name: settings.name,
+        endpoint: settings.endpoint,
+        logFormat: settings.logFormat,
+        skipSslVerification: settings.skipSslVerification,
+        authorization: settings.authorization,
+      });
+      logger.info({ destination_id: destination.id, name: destination.name }, 'destination created');
+      checkStop(run.stop);
+      if (settings.configureWebhook) {
+        webhook = await bindWebhook(client, destination.id);
+        logger.info({ destination_id: destination.id }, 'regional webhook bound and enabled');
+      }
+      checkStop(run.stop);
+      await writeState(run, paths, receiver, destination, webhook);
+    } catch (error) {
+      if (destination === undefined) {
+        if (error instanceof Interrupted) return 130;
+        throw error;
+      }
+      const report = await release(run, client, destination.id);
+      const what = error instanceof Interrupted ? 'interrupted during start-up' : `start-up failed: ${(error as Error).message}`;
+      throw new ListenerError(`${what}\n${describeRelease(run, destination.id, report)}`);
+    }
+
+    announceStart(run, receiver, destination, paths);
+    await waitForStop(run.stop);
+    logger.info('stopping');
+    const report = await release(run, client, destination.id);
+    if (report.problems.length > 0) {
+      run.stderr.write(`error: ${describeRelease(run, destination.id, report)}\n`);
+      exitCode = 1;
+    } else {
+      await rm(paths.destinationFile, { force: true });
+    }
+    announceStop(run, destination.id, report);
+    return exitCode;
+  } finally {
+    await receiver.close();
+  }
+}
+
+async function release(run: ListenerRun, client: KonnectClient, destinationId: string): Promise<ReleaseReport> {
+  const report = await releaseListener(client, { destinationId, configureWebhook: run.settings.configureWebhook, budgetMs: run.cleanupBudgetMs ?? 60_000 });
+  run.logger.info({ destination_id: destinationId, ...report }, 'Konnect clean-up finished');
+  return report;
+}
+
+/** What clean-up did, and when it failed what is left and the commands that remove it. */
+function describeRelease(run: ListenerRun, destinationId: string, report: ReleaseReport): string {
+  if (report.problems.length === 0) {
+    return `Konnect was left clean: ${run.settings.configureWebhook ? 'webhook released, ' : ''}destination ${destinationId} deleted.`;
+  }
+  const left: string[] = [];
+  if (run.settings.configureWebhook && !report.webhookReleased) left.push(`the regional webhook (${run.connection.baseUrl}) still points at destination ${destinationId}`);
+  if (!report.destinationDeleted) left.push(`destination ${destinationId} still exists`);
+  const commands = leftoverCommands(run.connection, report, { destinationId, configureWebhook: run.settings.configureWebhook });
+  return [
+    `clean-up of Konnect state failed: ${report.problems.join('; ')}`,
+    `Left behind: ${left.join('; ')}.`,
+    `Remove it with: konnect-audit cleanup --profile ${run.connection.profile} --destination-id ${destinationId}`,
+    'or:',
+    ...commands.map((c) => `  ${c}`),
+  ].join('\n');
+}
+
+async function writeState(run: ListenerRun, paths: ReturnType<typeof profilePaths>, receiver: Receiver, destination: AuditLogDestination, webhook: AuditLogWebhookV3 | undefined): Promise<void> {
+  const { settings, connection } = run;
+  const now = new Date().toISOString();
+  await writeJsonAtomic(paths.destinationFile, {
+    created_at: now,
+    profile: connection.profile,
+    destination_id: destination.id,
+    destination_name: destination.name,
+    destination_endpoint: destination.endpoint,
+    log_format: destination.log_format,
+    skip_ssl_verification: destination.skip_ssl_verification,
+    authorization_configured: true,
+    webhook_configured: settings.configureWebhook,
+    events_file: paths.eventsFile,
+    destination_state_file: paths.destinationFile,
+    base_url: connection.baseUrl,
+    global_base_url: connection.globalBaseUrl,
+    destination_response: destination,
+    ...(webhook ? { webhook_response: webhook } : {}),
+  });
+  await writeJsonAtomic(paths.listenerFile, {
+    started_at: now,
+    profile: connection.profile,
+    pid: process.pid,
+    listen_address: `${receiver.host.includes(':') ? `[${receiver.host}]` : receiver.host}:${receiver.port}`,
+    listen_path: settings.path,
+    local_endpoint: receiver.url,
+    ...(settings.publicUrl ? { public_url: settings.publicUrl } : {}),
+    events_file: paths.eventsFile,
+  });
+}
+
+function announceStart(run: ListenerRun, receiver: Receiver, destination: AuditLogDestination, paths: ReturnType<typeof profilePaths>): void {
+  const { settings } = run;
+  const info = {
+    event: 'started',
+    destination: {
+      name: destination.name,
+      id: destination.id,
+      endpoint: destination.endpoint,
+      log_format: destination.log_format,
+      skip_ssl_verification: destination.skip_ssl_verification,
+      webhook_configured: settings.configureWebhook,
+    },
+    listener: {
+      local_endpoint: receiver.url,
+      listen_address: `${receiver.host.includes(':') ? `[${receiver.host}]` : receiver.host}:${receiver.port}`,
+      path: settings.path,
+      events_file: paths.eventsFile,
+      state_file: paths.destinationFile,
+    },
+  };
+  run.logger.info(info, 'listener started');
+  if (settings.tail) return;
+  run.stdout.write(
+    renderStructured(run.output, info, () =>
+      [
+        'Konnect Audit-Log Listener Started',
+        '  Destination',
+        `    name:                  ${info.destination.name}`,
+        `    id:                    ${info.destination.id}`,
+        `    endpoint:              ${info.destination.endpoint}`,
+        `    log format:            ${info.destination.log_format}`,
+        `    skip SSL verification: ${info.destination.skip_ssl_verification}`,
+        `    webhook configured:    ${info.destination.webhook_configured}`,
+        '  Listener',
+        `    local endpoint:        ${info.listener.local_endpoint}`,
+        `    listen address:        ${info.listener.listen_address}`,
+        `    path:                  ${info.listener.path}`,
+        `    events file:           ${info.listener.events_file}`,
+        `    state file:            ${info.listener.state_file}`,
+        'Listening for audit-log events. Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    ),
+  );
+}
+
+function announceStop(run: ListenerRun, destinationId: string, report: ReleaseReport): void {
+  const info = { event: 'stopped', destination_id: destinationId, destination_deleted: report.destinationDeleted, webhook_released: report.webhookReleased };
+  run.logger.info(info, 'listener stopped');
+  if (run.settings.tail || !report.destinationDeleted) return;
+  run.stdout.write(renderStructured(run.output, info, () => `Listener stopped. Deleted audit-log destination: ${destinationId}\n`));
+}

@@ -1,0 +1,118 @@
+/**
+ * Validating `listen`/`tail` flags into listener settings, with kongctl's rules and exact error
+ * texts (reference §1). Pure: no I/O, so every rule is a unit test.
+ */
+import { UsageError } from '../cli/errors.js';
+import { parseListenAddress } from '../cli/parse.js';
+import { LOG_FORMATS, type LogFormat } from '../records/render.js';
+import { defaultDestinationName } from './hostName.js';
+
+export const DEFAULT_PATH = '/audit-logs';
+export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:19090';
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Raw flag values as the command line gives them. */
+export interface ListenFlags {
+  readonly endpoint?: string;
+  readonly publicUrl?: string;
+  readonly path?: string;
+  readonly listenAddress?: string;
+  readonly maxBodyBytes?: string;
+  readonly name?: string;
+  readonly logFormat?: string;
+  readonly skipSslVerification?: boolean;
+  readonly authorization?: string;
+  readonly configureWebhook?: boolean;
+  readonly tail?: boolean;
+  readonly jq?: string;
+}
+
+/** Validated settings. */
+export interface ListenerSettings {
+  /** The URL Konnect posts to. */
+  readonly endpoint: string;
+  readonly publicUrl: string | undefined;
+  readonly path: string;
+  readonly listenAddress: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  readonly name: string;
+  readonly logFormat: LogFormat;
+  readonly skipSslVerification: boolean;
+  readonly authorization: string;
+  readonly configureWebhook: boolean;
+  readonly tail: boolean;
+  readonly jq: string | undefined;
+}
+
+/** `--path`: trimmed, empty means the default, a leading `/` added. */
+export function normalizePath(path: string | undefined): string {
+  const trimmed = (path ?? '').trim();
+  if (trimmed === '') return DEFAULT_PATH;
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** The endpoint from `--endpoint`, else `--public-url` + `--path` (query and fragment dropped). */
+export function resolveEndpoint(endpoint: string | undefined, publicUrl: string | undefined, path: string): string {
+  const explicit = endpoint?.trim() ?? '';
+  if (explicit !== '') {
+    try {
+      new URL(explicit);
+    } catch (error) {
+      throw new UsageError(`endpoint must be a valid URL: ${(error as Error).message}`);
+    }
+    return explicit;
+  }
+  const base = publicUrl?.trim() ?? '';
+  if (base === '') throw new UsageError('provide either --endpoint or --public-url');
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new UsageError('public URL must include scheme and host');
+  }
+  if (!url.protocol || !url.host) throw new UsageError('public URL must include scheme and host');
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '') + path;
+}
+
+/** Validates flags in kongctl's order; throws UsageError with kongctl's texts. */
+export function validateListenFlags(flags: ListenFlags): ListenerSettings {
+  if (flags.authorization === undefined) throw new UsageError('required flag(s) "authorization" not set');
+  const tail = flags.tail ?? false;
+  if (flags.jq !== undefined && flags.jq.trim() !== '' && !tail) throw new UsageError('--jq requires --tail');
+  if (flags.authorization.trim() === '') throw new UsageError('--authorization must not be empty');
+  const path = normalizePath(flags.path);
+  const endpoint = resolveEndpoint(flags.endpoint, flags.publicUrl, path);
+  const listenAddress = (flags.listenAddress ?? DEFAULT_LISTEN_ADDRESS).trim();
+  if (listenAddress === '') throw new UsageError('listen address cannot be empty');
+  const { host, port } = parseListenAddress(listenAddress, '--listen-address');
+  const rawMax = (flags.maxBodyBytes ?? String(DEFAULT_MAX_BODY_BYTES)).trim();
+  if (!/^-?\d+$/.test(rawMax)) throw new UsageError(`invalid argument "${rawMax}" for "--max-body-bytes" flag: must be an integer`);
+  const maxBodyBytes = Number(rawMax);
+  if (maxBodyBytes <= 0) throw new UsageError('max-body-bytes must be greater than zero');
+  const rawFormat = (flags.logFormat ?? 'json').trim();
+  const logFormat = rawFormat.toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(`invalid log-format "${rawFormat}", allowed values are: ${LOG_FORMATS.join(', ')}`);
+  }
+  const name = flags.name?.trim() || defaultDestinationName();
+  return {
+    endpoint,
+    publicUrl: flags.endpoint?.trim() ? undefined : flags.publicUrl?.trim(),
+    path,
+    listenAddress,
+    host,
+    port,
+    maxBodyBytes,
+    name,
+    logFormat: logFormat as LogFormat,
+    skipSslVerification: flags.skipSslVerification ?? false,
+    authorization: flags.authorization,
+    configureWebhook: flags.configureWebhook ?? true,
+    tail,
+    jq: flags.jq?.trim() ? flags.jq : undefined,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The profile's events file: one record per line, appended durably with group commit, so many
+ * concurrent requests cost one write and one fsync per batch instead of one each.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DIR_MODE, FILE_MODE, syncDir } from './files.js';
+
+const NEWLINE = 0x0a;
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
+/** Bytes read per step when looking back for the last complete line. */
+const TAIL_CHUNK_BYTES = 64 * 1024;
+
+/** An append-only, fsynced JSONL events file. */
+export interface EventLog {
+  readonly path: string;
+  /**
+   * Appends records, one per line ("\n" after each), durably: resolves only after the bytes are
+   * fsynced. Concurrent calls never interleave or tear lines; calls that arrive while a
+   * write+fsync is in progress are grouped into the next single write+fsync (group commit).
+   * Rejects if the write or fsync fails (and later calls still work if the disk recovers).
+   * A record containing "\n" is refused (TypeError), since it would become two lines.
+   */
+  append(records: readonly Buffer[]): Promise<void>;
+  /** Number of records appended through this instance. */
+  readonly appended: number;
+  /** Number of successful fsyncs of the file by this instance (one per group-committed batch). */
+  readonly fsyncs: number;
+  /** Finishes pending appends, then closes the file; later appends reject. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Opens (creating with mode 0600, O_APPEND) the events file; a missing directory is created 0700. If
+ * the file does not end with "\n" (a torn final line from a crash), the partial last line is
+ * truncated away before appending (it was never acknowledged).
+ *
+ * @example
+ * const log = await openEventLog(paths.eventsFile);
+ * await log.append([Buffer.from('{"event":1}')]);
+ */
+export async function openEventLog(path: string): Promise<EventLog> {
+  // Create-only: tightening an existing directory is the caller's choice (ensurePrivateDir), never a side effect.
+  await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+  const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, FILE_MODE);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`events file ${path} is not a regular file`);
+    const size = await dropTornTail(handle, stat.size);
+    await syncDir(dirname(path)); // the file's directory entry is durable too
+    return new GroupCommitLog(path, handle, size);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Truncates the file after its last "\n" (to 0 if it has none); returns the new size. */
+async function dropTornTail(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(TAIL_CHUNK_BYTES, Math.max(size, 1)));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+    if (at !== -1) {
+      end = start + at + 1;
+      break;
+    }
+    end = start;
+  }
+  if (end !== size) {
+    await handle.truncate(end);
+    await handle.sync();
+  }
+  return end;
+}
+
+class GroupCommitLog implements EventLog {
+  #queue: Buffer[] = [];
+  #queuedRecords = 0;
+  #waiters: Waiter[] = [];
+  #flushing: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  /** Bytes known to be complete and fsynced; anything past it after a failure is cut off. */
+  #goodSize: number;
+  #tailSuspect = false;
+  #appended = 0;
+  #fsyncs = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    size: number,
+  ) {
+    this.#goodSize = size;
+  }
+
+  get appended(): number {
+    return this.#appended;
+  }
+
+  get fsyncs(): number {
+    return this.#fsyncs;
+  }
+
+  append(records: readonly Buffer[]): Promise<void> {
+    if (this.#closing) return Promise.reject(new Error(`events file ${this.path} is closed`));
+    if (records.some((r) => r.includes(NEWLINE))) return Promise.reject(new TypeError('a record must not contain "\\n"'));
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      for (const record of records) this.#queue.push(record, NEWLINE_BYTES);
+      this.#queuedRecords += records.length;
+      this.#waiters.push({ resolve, reject });
+      // The first caller writes at once; callers arriving meanwhile join the next batch.
+      this.#flushing ??= this.#flushLoop();
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#flushing;
+      await this.handle.close();
+    })();
+    return this.#closing;
+  }
+
+  async #flushLoop(): Promise<void> {
+    while (this.#waiters.length > 0) {
+      const chunks = this.#queue;
+      const waiters = this.#waiters;
+      const count = this.#queuedRecords;
+      this.#queue = [];
+      this.#waiters = [];
+      this.#queuedRecords = 0;
+      try {
+        await this.#writeDurably(Buffer.concat(chunks));
+        this.#appended += count;
+        for (const waiter of waiters) waiter.resolve();
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  async #writeDurably(bytes: Buffer): Promise<void> {
+    // A failed batch may have left part of itself behind: cut it before writing again.
+    if (this.#tailSuspect) await this.handle.truncate(this.#goodSize);
+    this.#tailSuspect = true;
+    try {
+      for (let offset = 0; offset < bytes.length; ) {
+        const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset, null);
+        offset += bytesWritten;
+      }
+      await this.handle.sync();
+    } catch (error) {
+      // Unacknowledged bytes must not stay (a retry would duplicate them, a partial line would tear).
+      await this.handle.truncate(this.#goodSize).then(
+        () => (this.#tailSuspect = false),
+        () => {},
+      );
+      throw error;
+    }
+    this.#fsyncs += 1;
+    this.#goodSize += bytes.length;
+    this.#tailSuspect = false;
+  }
+}

@@ -1,0 +1,58 @@
+/** Private directories and atomically replaced JSON state files. */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Mode of every directory the store creates. */
+export const DIR_MODE = 0o700;
+/** Mode of every file the store creates. */
+export const FILE_MODE = 0o600;
+
+/**
+ * Creates `dir` (and missing parents) with mode 0700, and tightens an existing one to 0700.
+ *
+ * @example await ensurePrivateDir(paths.dir);
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await chmod(dir, DIR_MODE);
+}
+
+/** Flushes a directory entry change (create, rename, unlink) to disk. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `path` with `value` as 2-space JSON plus "\n", atomically and durably: written to a
+ * 0600 temp file in the same directory, fsynced, renamed over `path`, then the directory fsynced.
+ * A missing directory is created 0700 (an existing one is left as it is).
+ *
+ * @example await writeJsonAtomic(paths.listenerFile, { started_at: new Date().toISOString() });
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const json = JSON.stringify(value, null, 2) as string | undefined;
+  if (json === undefined) throw new TypeError(`cannot write ${String(value)} as JSON`);
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', FILE_MODE);
+  try {
+    try {
+      await handle.writeFile(`${json}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await syncDir(dir);
+}
