@@ -3,7 +3,7 @@
  * HTTP on 127.0.0.1 and real files in temp dirs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,11 +33,12 @@ async function listenerArgs(verb: 'listen' | 'tail', extra: string[] = []): Prom
   };
 }
 
-/** Waits until the listener has bound the webhook to its destination. */
+/** Waits until the listener has bound the webhook to its destination and recorded it. */
 function ready(): Promise<string> {
-  return eventually('the webhook to be bound', () => {
+  return eventually('the webhook to be bound and recorded', () => {
     const us = emulator.inspect().regions.us!;
-    return us.webhook.enabled && us.webhook.audit_log_destination_id ? us.webhook.audit_log_destination_id : undefined;
+    const bound = us.webhook.enabled && us.webhook.audit_log_destination_id ? us.webhook.audit_log_destination_id : undefined;
+    return bound && existsSync(join(home, 'data', 'default', 'destination.json')) ? bound : undefined;
   });
 }
 
@@ -376,5 +377,85 @@ describe("kongctl's config file", () => {
     proc.child.kill('SIGINT');
     assert.equal(await proc.exited(), 0, proc.stderr);
     await assertKonnectClean();
+  });
+});
+
+describe('cleanup after a listener was killed', () => {
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'konnect-audit-e2e-'));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  test('kill -9 leaves Konnect state; the next listen names it; cleanup removes it; listen works again', async () => {
+    const first = await listenerArgs('listen');
+    const proc = startListener(first.args);
+    procs.push(proc);
+    const id = await ready();
+    proc.child.kill('SIGKILL');
+    await proc.exited();
+    assert.equal(emulator.inspect().destinations.length, 1, 'a killed listener cannot clean up');
+
+    const again = await listenerArgs('listen');
+    const refused = await runCli(again.args, { env: env() });
+    assert.equal(refused.status, 1);
+    assert.ok(refused.stderr.includes(`It is bound to destination ${id} (recorded in ${join(home, 'data', 'default', 'destination.json')} by an earlier listener)`), refused.stderr);
+    assert.ok(refused.stderr.includes(`konnect-audit cleanup --profile default --destination-id ${id}`), refused.stderr);
+
+    const cleanup = await runCli(['cleanup', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', join(home, 'data')], { env: env() });
+    assert.equal(cleanup.status, 0, cleanup.stderr);
+    assert.equal(cleanup.stdout, `Released the regional webhook (if bound to it) and deleted audit-log destination: ${id}\n`);
+    await assertKonnectClean();
+    assert.throws(() => statSync(join(home, 'data', 'default', 'destination.json')));
+
+    const nothing = await runCli(['cleanup', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', join(home, 'data')], { env: env() });
+    assert.equal(nothing.status, 1);
+    assert.match(nothing.stderr, /nothing to clean up for profile "default"/);
+
+    const proc2 = startListener(again.args);
+    procs.push(proc2);
+    await ready();
+    proc2.child.kill('SIGINT');
+    assert.equal(await proc2.exited(), 0, proc2.stderr);
+    await assertKonnectClean();
+  });
+
+  test('cleanup refuses while a listener holds the profile', async () => {
+    const l = await listenerArgs('listen');
+    const proc = startListener(l.args);
+    procs.push(proc);
+    await ready();
+    const r = await runCli(['cleanup', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', join(home, 'data')], { env: env() });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /a listener \(pid \d+\) is running for profile "default"; stop it/);
+    assert.equal(emulator.inspect().destinations.length, 1);
+    proc.child.kill('SIGTERM');
+    assert.equal(await proc.exited(), 0);
+    await assertKonnectClean();
+  });
+});
+
+describe('logs', () => {
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'konnect-audit-e2e-'));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  test('tail writes lifecycle to --log-file, never a secret, and stdout stays records only', async () => {
+    const logFile = join(home, 'listener.log');
+    const { args } = await listenerArgs('tail', ['--log-file', logFile, '--log-level', 'debug']);
+    const proc = startListener(args);
+    procs.push(proc);
+    await ready();
+    await emulator.generate({ count: 3 });
+    await emulator.idle();
+    await eventually('3 records', () => proc.stdout.split('\n').filter((l) => l !== '').length >= 3 || undefined);
+    proc.child.kill('SIGTERM');
+    assert.equal(await proc.exited(), 0, proc.stderr);
+    const log = readFileSync(logFile, 'utf8');
+    for (const message of ['receiver listening', 'destination created', 'listener started', 'stopping', 'Konnect clean-up finished', 'listener stopped']) assert.ok(log.includes(message), message);
+    assert.ok(!log.includes('listener-secret'), 'the authorization value is not logged');
+    assert.ok(!log.includes(emulator.token), 'the token is not logged');
+    assert.equal(statSync(logFile).mode & 0o777, 0o600);
+    for (const line of proc.stdout.split('\n').filter((l) => l !== '')) assert.ok(line.startsWith('{"'), line);
   });
 });
