@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchEmulator } from './emulator.js';
+import { benchListener } from './listener.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -16,4 +17,11 @@ console.log('| run | records | seconds | records/s |');
 console.log('|---|---:|---:|---:|');
 for (const row of await benchEmulator(scale)) {
   console.log(`| ${row.name} | ${row.records} | ${row.seconds.toFixed(2)} | ${Math.round(row.recordsPerSecond).toLocaleString('en-US')} |`);
+}
+
+console.log('\n## End to end: emulator → listener → store\n');
+console.log('| run | records | seconds | records/s | batches (fsyncs)/s |');
+console.log('|---|---:|---:|---:|---:|');
+for (const row of await benchListener(scale)) {
+  console.log(`| ${row.name} | ${row.records} | ${row.seconds.toFixed(2)} | ${Math.round(row.recordsPerSecond).toLocaleString('en-US')} | ${row.fsyncsPerSecond.toFixed(1)} |`);
 }

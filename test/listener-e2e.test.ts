@@ -459,3 +459,41 @@ describe('logs', () => {
     for (const line of proc.stdout.split('\n').filter((l) => l !== '')) assert.ok(line.startsWith('{"'), line);
   });
 });
+
+describe('closed output streams', () => {
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'konnect-audit-e2e-'));
+  });
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  test('with stderr closed the listener keeps storing records, and SIGTERM still cleans up', async () => {
+    const { args } = await listenerArgs('listen');
+    const proc = startListener(args);
+    procs.push(proc);
+    await ready();
+    proc.child.stderr.destroy();
+    const eventsFile = join(home, 'data', 'default', 'events.jsonl');
+    const stored = () => readFileSync(eventsFile, 'utf8').split('\n').length - 1;
+    const before = stored();
+    await emulator.generate({ count: 20 });
+    await emulator.idle();
+    assert.ok(stored() >= before + 20);
+    proc.child.kill('SIGTERM');
+    assert.equal(await proc.exited(), 0);
+    await assertKonnectClean();
+  });
+
+  test('listen | head -1: a closed stdout stops the listener and cleans up', async () => {
+    const { args } = await listenerArgs('listen');
+    const proc = startListener(args);
+    procs.push(proc);
+    await ready();
+    await eventually('the start-up block', () => proc.stdout.includes('Press Ctrl+C') || undefined);
+    proc.child.stdout.destroy();
+    proc.child.stderr.destroy();
+    // The stop line is what hits the closed pipe; SIGTERM starts the stop.
+    proc.child.kill('SIGTERM');
+    assert.equal(await proc.exited(), 0);
+    await assertKonnectClean();
+  });
+});

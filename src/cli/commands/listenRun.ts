@@ -14,28 +14,39 @@ import { rejectPositionals } from '../flags.js';
 import type { OutputFormat } from '../output/structured.js';
 import type { ListenCommandFlags } from './listen.js';
 
-/** Stops the listener on SIGINT/SIGTERM, on a closed stdout (`tail | head`), and on an uncaught error. */
+/**
+ * Stops the listener on SIGINT/SIGTERM, on a closed stdout (`tail | head`), and on an uncaught
+ * error. A closed stdout or stderr must never become an error of its own: writing the report of a
+ * crash to a closed stderr would otherwise raise another crash, forever.
+ */
 function stopSignal(stderr: NodeJS.WriteStream): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let count = 0;
+  let crashed = false;
   const onSignal = (name: string) => {
     count++;
     if (count === 1) controller.abort(new Error(name));
-    else stderr.write(`${name} again: Konnect clean-up is still running (it gives up after 60 s)\n`);
+    else safeWrite(stderr, `${name} again: Konnect clean-up is still running (it gives up after 60 s)\n`);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
   const onStdoutError = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') controller.abort(new Error('stdout closed'));
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') controller.abort(new Error('stdout closed'));
+  };
+  const onStderrError = () => {
+    // Nothing can be reported on a closed stderr; the log file (if any) still gets everything.
   };
   const onCrash = (error: unknown) => {
-    stderr.write(`error: unexpected failure, cleaning up Konnect state: ${(error as Error).stack ?? String(error)}\n`);
+    if (crashed) return;
+    crashed = true;
+    safeWrite(stderr, `error: unexpected failure, cleaning up Konnect state: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
     controller.abort(error);
   };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   process.stdout.on('error', onStdoutError);
+  stderr.on('error', onStderrError);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   return {
@@ -46,8 +57,18 @@ function stopSignal(stderr: NodeJS.WriteStream): { signal: AbortSignal; dispose(
       process.stdout.off('error', onStdoutError);
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
+      // stderr keeps its no-op error handler: the process may still write a last error line.
     },
   };
+}
+
+function safeWrite(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.destroyed || !stream.writable) return;
+  try {
+    stream.write(text);
+  } catch {
+    // a closed stream: nothing to do
+  }
 }
 
 /** Advice appended to the start-up guard's error: what `konnect-audit cleanup` would remove. */
