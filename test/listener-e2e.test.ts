@@ -241,6 +241,25 @@ describe('listen: start-up, output and clean-up', () => {
     await assertKonnectClean();
   });
 
+  test('when clean-up fails the listener says exactly what is left and how to remove it', async () => {
+    const { args } = await listenerArgs('listen');
+    const proc = startListener(args);
+    procs.push(proc);
+    const id = await ready();
+    emulator.fault({ method: 'DELETE', path: `/v2/audit-log-destinations/${id}`, status: 500, times: 100 });
+    proc.child.kill('SIGINT');
+    assert.equal(await proc.exited(), 1);
+    assert.ok(proc.stderr.includes(`Left behind: destination ${id} still exists.`), proc.stderr);
+    assert.ok(proc.stderr.includes(`Remove it with: konnect-audit cleanup --profile default --destination-id ${id}`), proc.stderr);
+    assert.ok(proc.stderr.includes(`curl -sS -X DELETE -H "Authorization: Bearer $KONNECT_TOKEN" "${emulator.baseUrl}/v2/audit-log-destinations/${id}"`), proc.stderr);
+    assert.equal(emulator.inspect().destinations.length, 1);
+    assert.equal(emulator.inspect().regions.us!.webhook.configured, false, 'the webhook was released before the destination delete failed');
+    emulator.clearFaults();
+    const cleanup = await runCli(['cleanup', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', join(home, 'data')], { env: env() });
+    assert.equal(cleanup.status, 0, cleanup.stderr);
+    await assertKonnectClean();
+  });
+
   test('a second listener on the same profile fails with a clear message', async () => {
     const first = await listenerArgs('listen');
     const proc = startListener(first.args);
@@ -341,7 +360,7 @@ describe('validation errors exit 2 with kongctl texts', () => {
       const r = await runCli(args, { env: env() });
       assert.equal(r.status, 2, r.stderr);
       assert.ok(r.stderr.includes(message), r.stderr);
-      assert.match(r.stderr, /--help' for usage/);
+      assert.ok(r.stderr.includes(`Run 'konnect-audit ${args[0] === 'lsn' ? 'listen' : args[0]} --help' for usage.`), r.stderr);
     });
   }
 

@@ -24,8 +24,10 @@ function buildProgram(): Command {
   return program;
 }
 
-function commandPath(error: UsageError): string {
-  return error.command ? `konnect-audit ${error.command} --help` : 'konnect-audit --help';
+/** The help to point at: the error's own command, else the command named on the command line. */
+function helpFor(program: Command, argv: readonly string[], command?: string): string {
+  const name = command ?? program.commands.find((c) => argv.includes(c.name()) || c.aliases().some((a) => argv.includes(a)))?.name();
+  return name ? `konnect-audit ${name} --help` : 'konnect-audit --help';
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -38,12 +40,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.exitCode === 0) return 0;
       // Help was already printed (e.g. no command given): no pointer needed.
       if (error.code === 'commander.help' || error.code === 'commander.helpDisplayed') return EXIT_USAGE;
-      const sub = program.commands.find((c) => argv.includes(c.name()));
-      process.stderr.write(`Run 'konnect-audit ${sub ? `${sub.name()} ` : ''}--help' for usage.\n`);
+      process.stderr.write(`Run '${helpFor(program, argv)}' for usage.\n`);
       return EXIT_USAGE;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\nRun '${commandPath(error)}' for usage.\n`);
+      process.stderr.write(`error: ${error.message}\nRun '${helpFor(program, argv, error.command)}' for usage.\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
@@ -51,4 +52,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A command may have set its own exit code (e.g. 1 when Konnect clean-up failed); never hide it.
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -52,7 +52,7 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
   command.addHelpText('after', HELP_AFTER(verb));
   command.action(async (args: string[], flags: ListenCommandFlags) => {
     const { runListenCommand } = await import('./listenRun.js');
-    await runListenCommand(args, { ...flags, tail: flags.tail ?? verb === 'tail' });
+    await runListenCommand(verb, args, { ...flags, tail: flags.tail ?? verb === 'tail' });
   });
   return command;
 }

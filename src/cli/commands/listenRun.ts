@@ -89,7 +89,17 @@ function guardAdvice(error: WebhookAlreadyConfiguredError, connection: Connectio
   return `It was configured inline (endpoint ${JSON.stringify(error.endpoint)}), not by konnect-audit. To free the region, disable and delete it: PATCH ${connection.baseUrl}/v2/audit-log-webhook {"enabled":false}, then DELETE ${connection.baseUrl}/v3/audit-log-webhook.`;
 }
 
-export async function runListenCommand(args: readonly string[], flags: ListenCommandFlags): Promise<void> {
+/** Runs listen/tail; usage errors point at the verb's own help. */
+export async function runListenCommand(verb: 'listen' | 'tail', args: readonly string[], flags: ListenCommandFlags): Promise<void> {
+  try {
+    await listen(args, flags);
+  } catch (error) {
+    if (error instanceof UsageError && error.command === undefined) throw new UsageError(error.message, verb);
+    throw error;
+  }
+}
+
+async function listen(args: readonly string[], flags: ListenCommandFlags): Promise<void> {
   rejectPositionals(args);
   const settings = validateListenFlags(flags);
   let filter: TailFilter | undefined;
