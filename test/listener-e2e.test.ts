@@ -125,6 +125,23 @@ describe('tail: the full flow', () => {
     }
   });
 
+  test('CEF records filter like JSON ones; -r and --jq-arg NAME VALUE work as in jq', async () => {
+    const { args } = await listenerArgs('tail', ['--log-format', 'cef', '--jq', 'select(.event_product == $product) | .name', '-r', '--jq-arg', 'product', 'Konnect']);
+    const proc = startListener(args);
+    procs.push(proc);
+    await ready();
+    await emulator.generate({ count: 20 });
+    await emulator.idle();
+    await eventually('20 names', () => proc.stdout.split('\n').filter((l) => l !== '').length >= 20 || undefined);
+    proc.child.kill('SIGINT');
+    assert.equal(await proc.exited(), 0, proc.stderr);
+    const names = proc.stdout.split('\n').filter((l) => l !== '');
+    assert.ok(names.every((n) => /^(AUTHENTICATION_OUTCOME_[A-Z_]+|Authz\.[\w/.-]+|Ingress)$/.test(n)), names.join('\n'));
+    assert.equal(proc.stderr, '');
+    const stored = readFileSync(join(home, 'data', 'default', 'events.jsonl'), 'utf8');
+    assert.match(stored, / konghq\.com CEF:0\|KongInc\|Konnect\|1\.0\|/, 'records are stored as CEF, byte for byte');
+  });
+
   test('tail | head -3 ends cleanly and still cleans up Konnect', async () => {
     const { args } = await listenerArgs('tail');
     const proc = startListener(args);

@@ -30,7 +30,20 @@ function helpFor(program: Command, argv: readonly string[], command?: string): s
   return name ? `konnect-audit ${name} --help` : 'konnect-audit --help';
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** jq's `--arg name value` takes two values, which commander cannot: `--jq-arg name value` becomes `--jq-arg name=value`. */
+export function joinJqArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--jq-arg' && i + 2 < argv.length && !argv[i + 1]!.includes('=')) {
+      out.push('--jq-arg', `${argv[i + 1]}=${argv[i + 2]}`);
+      i += 2;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
+export async function main(rawArgv: readonly string[]): Promise<number> {
+  const argv = joinJqArgs(rawArgv);
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -26,7 +26,7 @@ import { profilePaths } from '../store/paths.js';
 import { VERSION } from '../version.js';
 import { rm } from 'node:fs/promises';
 import { renderStructured, type OutputFormat } from '../cli/output/structured.js';
-import type { TailFilter } from '../jq/tailFilter.js';
+import type { RecordFilter } from '../jq/recordFilter.js';
 import type { ListenerSettings } from './settings.js';
 import { TailSink, type TailOutput } from './tailSink.js';
 
@@ -36,7 +36,7 @@ export interface ListenerRun {
   readonly connection: Connection;
   readonly dataDir: string;
   readonly output: OutputFormat;
-  readonly filter: TailFilter | undefined;
+  readonly filter: RecordFilter | undefined;
   readonly stdout: TailOutput;
   readonly stderr: { write(chunk: string): unknown };
   readonly logger: Logger;
@@ -96,7 +96,8 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
       maxBodyBytes: settings.maxBodyBytes,
       onRecords: async (records) => {
         await persist(records);
-        sink?.write(records);
+        // Printed after the records are durable, without holding up Konnect's 202.
+        void sink?.write(records);
       },
       onRequest: (info) => logger.debug(info, 'request'),
     });

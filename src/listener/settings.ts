@@ -25,6 +25,9 @@ export interface ListenFlags {
   readonly configureWebhook?: boolean;
   readonly tail?: boolean;
   readonly jq?: string;
+  readonly jqRaw?: boolean;
+  /** `name=value` pairs from `--jq-arg name value`. */
+  readonly jqArg?: readonly string[];
 }
 
 /** Validated settings. */
@@ -44,6 +47,22 @@ export interface ListenerSettings {
   readonly configureWebhook: boolean;
   readonly tail: boolean;
   readonly jq: string | undefined;
+  readonly jqRaw: boolean;
+  readonly jqArgs: Readonly<Record<string, string>>;
+}
+
+const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--jq-arg` pairs as jq variables; names must be identifiers. */
+export function parseJqArgs(pairs: readonly string[] | undefined): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf('=');
+    const name = at < 0 ? pair : pair.slice(0, at);
+    if (at < 0 || !JQ_VARIABLE.test(name)) throw new UsageError(`--jq-arg takes a name and a value (--jq-arg name value), got "${pair}"`);
+    args[name] = pair.slice(at + 1);
+  }
+  return args;
 }
 
 /** `--path`: trimmed, empty means the default, a leading `/` added. */
@@ -83,6 +102,10 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
   if (flags.authorization === undefined) throw new UsageError('required flag(s) "authorization" not set');
   const tail = flags.tail ?? false;
   if (flags.jq !== undefined && flags.jq.trim() !== '' && !tail) throw new UsageError('--jq requires --tail');
+  const hasJq = flags.jq !== undefined && flags.jq.trim() !== '';
+  if (flags.jqRaw && !hasJq) throw new UsageError('--jq-raw requires --jq');
+  if ((flags.jqArg?.length ?? 0) > 0 && !hasJq) throw new UsageError('--jq-arg requires --jq');
+  const jqArgs = parseJqArgs(flags.jqArg);
   if (flags.authorization.trim() === '') throw new UsageError('--authorization must not be empty');
   const path = normalizePath(flags.path);
   const endpoint = resolveEndpoint(flags.endpoint, flags.publicUrl, path);
@@ -113,6 +136,8 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     authorization: flags.authorization,
     configureWebhook: flags.configureWebhook ?? true,
     tail,
-    jq: flags.jq?.trim() ? flags.jq : undefined,
+    jq: hasJq ? flags.jq : undefined,
+    jqRaw: flags.jqRaw ?? false,
+    jqArgs,
   };
 }

@@ -45,7 +45,9 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
   addBooleanOption(command, '--configure-webhook', 'check, bind and release the regional webhook (default true); false: destination only');
   command.option('--no-configure-webhook', 'same as --configure-webhook=false');
   addBooleanOption(command, '--tail', verb === 'tail' ? 'stream records to stdout (default true for tail; --tail=false behaves like listen)' : 'stream records to stdout');
-  command.option('--jq <expression>', 'with --tail: print each record through this jq filter');
+  command.option('--jq <expression>', 'with --tail: print each record through this jq filter (jq 1.8; CEF and CPS records are seen as Konnect JSON objects)');
+  command.option('-r, --jq-raw', "with --jq: print strings without quotes, one result per line (jq's -r)");
+  command.option('--jq-arg <name=value>', 'with --jq: set $name to the string value; also written --jq-arg name value, as jq\'s --arg (repeatable)', (value: string, previous: string[] = []) => [...previous, value]);
   command.option('--data-dir <dir>', 'where profiles keep their events (default $XDG_CONFIG_HOME/konnect-audit/audit-logs)');
   addConnectionOptions(command);
   addGeneralOptions(command);

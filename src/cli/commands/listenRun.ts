@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { defaultDataDir } from '../../config/paths.js';
 import { resolveConnection, type Connection } from '../../config/resolve.js';
-import { compileTailFilter, JqCompileError, type TailFilter } from '../../jq/tailFilter.js';
+import { JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
 import { runListener, ListenerError } from '../../listener/run.js';
 import { validateListenFlags } from '../../listener/settings.js';
@@ -102,10 +102,10 @@ export async function runListenCommand(verb: 'listen' | 'tail', args: readonly s
 async function listen(args: readonly string[], flags: ListenCommandFlags): Promise<void> {
   rejectPositionals(args);
   const settings = validateListenFlags(flags);
-  let filter: TailFilter | undefined;
+  let filter: RecordFilter | undefined;
   if (settings.jq !== undefined) {
     try {
-      filter = await compileTailFilter(settings.jq);
+      filter = await RecordFilter.compile({ expression: settings.jq, args: settings.jqArgs, raw: settings.jqRaw });
     } catch (error) {
       if (error instanceof JqCompileError) throw new UsageError(`invalid jq expression: ${error.message}`);
       throw error;

@@ -1,0 +1,71 @@
+/**
+ * `--jq` for audit records: each record (JSON, CPS or CEF, all seen as Konnect's JSON object) goes
+ * through jq, with kongctl's output rules — no result prints `null`, one prints compact JSON,
+ * several print one JSON array on one line — or, with `--jq-raw`, jq's `-r` rules: each result on
+ * its own line, strings without quotes, nothing for no result.
+ */
+import { recordToJson } from '../records/parse.js';
+import { JqCompileError, JqEngine, type JqArgs } from './engine.js';
+
+export { JqCompileError } from './engine.js';
+
+/** How to filter. */
+export interface RecordFilterOptions {
+  readonly expression: string;
+  readonly args?: JqArgs;
+  /** jq's `-r`: strings printed raw, one result per line. */
+  readonly raw?: boolean;
+}
+
+let shared: Promise<JqEngine> | undefined;
+
+/** Formats one record's outputs as the lines to print. */
+export function formatOutputs(outputs: readonly string[], raw: boolean): string[] {
+  if (raw) return outputs.map((o) => (o.startsWith('"') ? (JSON.parse(o) as string) : o));
+  if (outputs.length === 0) return ['null'];
+  if (outputs.length === 1) return [outputs[0]!];
+  return [`[${outputs.join(',')}]`];
+}
+
+/** A compiled filter over records. */
+export class RecordFilter {
+  private constructor(
+    private readonly engine: JqEngine,
+    readonly options: RecordFilterOptions,
+  ) {}
+
+  /** Loads jq once per process and checks the expression; throws JqCompileError. */
+  static async compile(options: RecordFilterOptions): Promise<RecordFilter> {
+    const engine = await (shared ??= JqEngine.load());
+    engine.check(options.expression, options.args);
+    return new RecordFilter(engine, options);
+  }
+
+  get expression(): string {
+    return this.options.expression;
+  }
+
+  /** For each record, the lines to print, or why it is skipped. */
+  async apply(records: readonly string[]): Promise<(string[] | Error)[]> {
+    const results: (string[] | Error)[] = new Array<string[] | Error>(records.length);
+    const inputs: string[] = [];
+    const positions: number[] = [];
+    records.forEach((record, i) => {
+      try {
+        inputs.push(recordToJson(record));
+        positions.push(i);
+      } catch (error) {
+        results[i] = error as Error;
+      }
+    });
+    const outcomes = await this.engine.run(this.options.expression, inputs, this.options.args);
+    outcomes.forEach((outcome, k) => {
+      const i = positions[k]!;
+      results[i] = outcome.error !== undefined ? new Error(outcome.error) : formatOutputs(outcome.outputs, this.options.raw ?? false);
+    });
+    return results;
+  }
+}
+
+/** Re-exported for callers that only need the error type. */
+export const isCompileError = (error: unknown): error is JqCompileError => error instanceof JqCompileError;
