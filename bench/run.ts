@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { benchEmulator } from './emulator.js';
 import { benchListener } from './listener.js';
+import { benchJq, FILTERS } from './jq.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -24,4 +25,12 @@ console.log('| run | records | seconds | records/s | batches (fsyncs)/s |');
 console.log('|---|---:|---:|---:|---:|');
 for (const row of await benchListener(scale)) {
   console.log(`| ${row.name} | ${row.records} | ${row.seconds.toFixed(2)} | ${Math.round(row.recordsPerSecond).toLocaleString('en-US')} | ${row.fsyncsPerSecond.toFixed(1)} |`);
+}
+
+console.log('\n## --jq against native jq and gojq (200,000 JSON records)\n');
+for (const [name, filter] of Object.entries(FILTERS)) console.log(`- ${name}: \`${filter}\``);
+console.log('\n| filter | tool | records | seconds | records/s |');
+console.log('|---|---|---:|---:|---:|');
+for (const row of await benchJq(scale)) {
+  console.log(`| ${row.filter} | ${row.tool} | ${row.records} | ${row.seconds.toFixed(2)} | ${Math.round(row.recordsPerSecond).toLocaleString('en-US')} |`);
 }
