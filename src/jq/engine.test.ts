@@ -23,7 +23,7 @@ test('64-bit integers pass through unchanged when the filter does no arithmetic'
 test('a runtime error fails only its own record, with jq\'s message', async () => {
   const out = await engine.run('.a + 1', ['{"a":1}', '{"a":"x"}', '{"a":2}']);
   assert.deepEqual(out[0], { outputs: ['2'] });
-  assert.deepEqual(out[1], { error: 'string ("x") and number (1) cannot be added' });
+  assert.deepEqual(out[1], { outputs: [], error: 'string ("x") and number (1) cannot be added' });
   assert.deepEqual(out[2], { outputs: ['3'] });
 });
 
@@ -34,6 +34,22 @@ test('an input jq cannot parse (too deep) fails alone; the records after it stil
   assert.deepEqual(out[0], { outputs: ['1'] });
   assert.match(out[1]?.error ?? '', /depth limit/);
   assert.deepEqual(out.slice(2), [{ outputs: ['2'] }, { outputs: ['3'] }]);
+});
+
+test('outputs before an error are kept with the error, as jq prints them', async () => {
+  const out = await engine.run('.[] | if . == "ho" then error else "\\(.) there!" end', ['["hi","ho"]', '["a"]']);
+  assert.deepEqual(out, [{ outputs: ['"hi there!"'], error: 'ho' }, { outputs: ['"a there!"'] }]);
+});
+
+test('a trailing comment in the program does not break the batch', async () => {
+  assert.deepEqual(await engine.run('.a # the field', ['{"a":1}', '{"a":2}']), [{ outputs: ['1'] }, { outputs: ['2'] }]);
+});
+
+test('checking a program does not run it', () => {
+  const start = performance.now();
+  engine.check('last(range(1e8))');
+  assert.ok(performance.now() - start < 1000);
+  engine.check('"bye\\n" | halt_error(3)');
 });
 
 test('halt inside the filter ends only that record', async () => {

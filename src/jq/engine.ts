@@ -13,8 +13,11 @@ const JQ_COMPILE_ERROR = 3;
 const MARKER = '"\\u001eKA"';
 const ERROR_PREFIX = '{"\\u001eKAerr":';
 
-/** The outcome for one input: its outputs (compact JSON texts), or why it failed. */
-export type JqOutcome = { readonly outputs: readonly string[]; readonly error?: undefined } | { readonly error: string; readonly outputs?: undefined };
+/** The outcome for one input: its outputs (compact JSON texts), and the error that ended it, if any (jq prints the outputs before an error too). */
+export interface JqOutcome {
+  readonly outputs: readonly string[];
+  readonly error?: string;
+}
 
 /** Named string arguments, as jq's `--arg name value`. */
 export type JqArgs = Readonly<Record<string, string>>;
@@ -26,7 +29,7 @@ export class JqCompileError extends Error {}
 export function jqMessage(stderr: string): string {
   return stderr
     .split('\n')
-    .map((l) => l.replace(/^jq: (error: )?/, '').trim())
+    .map((l) => l.replace(/^jq: (error: )?/, '').replace(/^error \(at [^)]*\): /, '').trim())
     .filter((l) => l !== '' && !/^\d+ compile errors?$/.test(l))
     .join('; ');
 }
@@ -61,7 +64,8 @@ export class JqEngine {
 
   /** Throws JqCompileError when `program` does not compile (checked by running it on `null`). */
   check(program: string, args?: JqArgs): void {
-    const probe = this.jq.raw(null, program, flags(args));
+    // Empty input: jq compiles the program and stops without running it (running it could take long or crash).
+    const probe = this.jq.raw('', program, flags(args));
     if (probe.exitCode === JQ_COMPILE_ERROR) throw new JqCompileError(jqMessage(probe.stderr));
   }
 
@@ -71,7 +75,8 @@ export class JqEngine {
    */
   async run(program: string, inputs: readonly string[], args?: JqArgs): Promise<JqOutcome[]> {
     const outcomes: JqOutcome[] = [];
-    const wrapped = `${MARKER}, (try (${program}) catch {"\\u001eKAerr": .})`;
+    // The newline ends a trailing `# comment` in the program before the wrapper's own text.
+    const wrapped = `${MARKER}, (try (${program}\n) catch {"\\u001eKAerr": .})`;
     let start = 0;
     while (start < inputs.length) {
       const batch = inputs.slice(start);
@@ -108,17 +113,18 @@ export class JqEngine {
     }
     // Unless jq finished every input, the last one it started may be incomplete: it is redone alone.
     const complete = exitCode === 0 && parsed.length === batch.length ? parsed.length : Math.max(0, parsed.length - 1);
-    return parsed.slice(0, complete).map((p) => (p.error !== undefined ? { error: p.error } : { outputs: p.outputs }));
+    return parsed.slice(0, complete).map((p) => (p.error !== undefined ? { outputs: p.outputs, error: p.error } : { outputs: p.outputs }));
   }
 
   private async runSingle(program: string, input: string, args: JqArgs | undefined): Promise<JqOutcome> {
     try {
       const result = this.jq.raw(input, program, flags(args));
-      if (result.exitCode !== 0) return { error: jqMessage(result.stderr) || `jq exited with ${result.exitCode}` };
-      return { outputs: result.stdout === '' ? [] : result.stdout.split('\n') };
+      const outputs = result.stdout === '' ? [] : result.stdout.split('\n');
+      if (result.exitCode !== 0) return { outputs, error: jqMessage(result.stderr) || `jq exited with ${result.exitCode}` };
+      return { outputs };
     } catch (error) {
       await this.reload();
-      return { error: `jq failed on this record: ${(error as Error).message}` };
+      return { outputs: [], error: `jq failed on this record: ${(error as Error).message}` };
     }
   }
 

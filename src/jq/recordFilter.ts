@@ -6,6 +6,8 @@
  */
 import { recordToJson } from '../records/parse.js';
 import { JqCompileError, JqEngine, type JqArgs } from './engine.js';
+import { compileFast, JqWouldFail, type FastFilter } from './fast/compile.js';
+import { Decline, parseJson, serialize } from './fast/values.js';
 
 export { JqCompileError } from './engine.js';
 
@@ -27,12 +29,25 @@ export function formatOutputs(outputs: readonly string[], raw: boolean): string[
   return [`[${outputs.join(',')}]`];
 }
 
-/** A compiled filter over records. */
+/**
+ * A compiled filter over records. Filters in the fast path's subset run as compiled JavaScript;
+ * everything else, and any record the fast path hands over (a jq error, a number it cannot keep
+ * exact), runs in jq itself, batched.
+ */
 export class RecordFilter {
+  private readonly fast: FastFilter | undefined;
+
   private constructor(
     private readonly engine: JqEngine,
     readonly options: RecordFilterOptions,
-  ) {}
+  ) {
+    this.fast = compileFast(options.expression, options.args);
+  }
+
+  /** True when the expression runs on the compiled fast path. */
+  get usesFastPath(): boolean {
+    return this.fast !== undefined;
+  }
 
   /** Loads jq once per process and checks the expression; throws JqCompileError. */
   static async compile(options: RecordFilterOptions): Promise<RecordFilter> {
@@ -50,18 +65,34 @@ export class RecordFilter {
     const results: (string[] | Error)[] = new Array<string[] | Error>(records.length);
     const inputs: string[] = [];
     const positions: number[] = [];
+    const raw = this.options.raw ?? false;
     records.forEach((record, i) => {
+      let json: string;
       try {
-        inputs.push(recordToJson(record));
-        positions.push(i);
+        json = recordToJson(record);
       } catch (error) {
         results[i] = error as Error;
+        return;
       }
+      if (this.fast) {
+        try {
+          results[i] = formatOutputs(this.fast(parseJson(json)).map(serialize), raw);
+          return;
+        } catch (error) {
+          // jq gives the exact error, or the exact rendering of what the fast path cannot keep.
+          // (A RangeError is a record nested too deep for this stack: jq isolates it.)
+          if (!(error instanceof JqWouldFail || error instanceof Decline || error instanceof RangeError)) throw error;
+        }
+      }
+      inputs.push(json);
+      positions.push(i);
     });
+    if (inputs.length === 0) return results;
     const outcomes = await this.engine.run(this.options.expression, inputs, this.options.args);
     outcomes.forEach((outcome, k) => {
       const i = positions[k]!;
-      results[i] = outcome.error !== undefined ? new Error(outcome.error) : formatOutputs(outcome.outputs, this.options.raw ?? false);
+      // kongctl skips a record whose filter fails, even after some outputs.
+      results[i] = outcome.error !== undefined ? new Error(outcome.error) : formatOutputs(outcome.outputs, raw);
     });
     return results;
   }

@@ -51,6 +51,17 @@ test('without --jq-raw: no result prints null, several one array', async () => {
   assert.equal(s.out.join(''), 'null\n[1,"x"]\n');
 });
 
+test('a record nested thousands deep fails alone; the records around it print (fast path and jq)', async () => {
+  const deep = '{"a":' + '['.repeat(6000) + ']'.repeat(6000) + '}';
+  for (const expression of ['.name', '.name | ascii_downcase']) {
+    const s = streams();
+    await new TailSink(s.stdout, s.stderr, await RecordFilter.compile({ expression })).write([Buffer.from('{"name":"A"}'), Buffer.from(deep), Buffer.from('{"name":"B"}')]);
+    // The fast path reads it as jq would (no name: null); jq-wasm's stack cannot, and that record alone is skipped.
+    assert.equal(s.out.join(''), expression === '.name' ? '"A"\nnull\n"B"\n' : '"a"\n"b"\n', expression);
+    assert.equal(s.err.length, expression === '.name' ? 0 : 1);
+  }
+});
+
 test('a full stdout never blocks: records are not printed and one warning says they are stored', async () => {
   const s = streams(100 * 1024 * 1024);
   const sink = new TailSink(s.stdout, s.stderr, undefined);
