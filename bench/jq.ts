@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from 'konnect-audit';
-import { RecordFilter } from '../src/jq/recordFilter.js';
+import { closeJq, RecordFilter } from '../src/jq/recordFilter.js';
 
 export const FILTERS: Readonly<Record<string, string>> = {
   F1: '{ts:.event_ts, name, request:(.request // null)}',
@@ -94,6 +94,7 @@ export async function benchJq(scale: number): Promise<JqBenchRow[]> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await closeJq();
   }
   return rows;
 }

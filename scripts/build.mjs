@@ -27,6 +27,7 @@ await build({
     index: 'src/index.ts',
     demo: 'scripts/demo.ts',
     'generator-worker': 'src/emulator/audit/generatorWorker.ts',
+    'jq-worker': 'src/jq/engineWorker.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -5,7 +5,8 @@
  * its own line, strings without quotes, nothing for no result.
  */
 import { recordToJson } from '../records/parse.js';
-import { JqCompileError, JqEngine, type JqArgs } from './engine.js';
+import { JqCompileError, type JqArgs } from './engine.js';
+import { RemoteJqEngine } from './remoteEngine.js';
 import { compileFast, JqWouldFail, type FastFilter } from './fast/compile.js';
 import { Decline, parseJson, serialize } from './fast/values.js';
 
@@ -19,7 +20,14 @@ export interface RecordFilterOptions {
   readonly raw?: boolean;
 }
 
-let shared: Promise<JqEngine> | undefined;
+let shared: RemoteJqEngine | undefined;
+
+/** Stops jq's thread (started by the first compile), so the process can exit. */
+export async function closeJq(): Promise<void> {
+  const engine = shared;
+  shared = undefined;
+  await engine?.close();
+}
 
 /** Formats one record's outputs as the lines to print. */
 export function formatOutputs(outputs: readonly string[], raw: boolean): string[] {
@@ -38,7 +46,7 @@ export class RecordFilter {
   private readonly fast: FastFilter | undefined;
 
   private constructor(
-    private readonly engine: JqEngine,
+    private readonly engine: RemoteJqEngine,
     readonly options: RecordFilterOptions,
   ) {
     this.fast = compileFast(options.expression, options.args);
@@ -49,10 +57,10 @@ export class RecordFilter {
     return this.fast !== undefined;
   }
 
-  /** Loads jq once per process and checks the expression; throws JqCompileError. */
+  /** Starts jq's thread once per process and checks the expression; throws JqCompileError. */
   static async compile(options: RecordFilterOptions): Promise<RecordFilter> {
-    const engine = await (shared ??= JqEngine.load());
-    engine.check(options.expression, options.args);
+    const engine = (shared ??= new RemoteJqEngine());
+    await engine.check(options.expression, options.args);
     return new RecordFilter(engine, options);
   }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { RecordFilter } from '../jq/recordFilter.js';
+import { after, test } from 'node:test';
+import { closeJq, RecordFilter } from '../jq/recordFilter.js';
 import { TailSink } from './tailSink.js';
 import { RateLimitedWarnings } from './warnings.js';
+
+after(() => closeJq());
 
 function streams(writableLength = 0) {
   const out: string[] = [];

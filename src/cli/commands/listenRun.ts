@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { defaultDataDir } from '../../config/paths.js';
 import { resolveConnection, type Connection } from '../../config/resolve.js';
-import { JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
+import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
 import { runListener, ListenerError } from '../../listener/run.js';
 import { validateListenFlags } from '../../listener/settings.js';
@@ -107,6 +107,7 @@ async function listen(args: readonly string[], flags: ListenCommandFlags): Promi
     try {
       filter = await RecordFilter.compile({ expression: settings.jq, args: settings.jqArgs, raw: settings.jqRaw });
     } catch (error) {
+      await closeJq();
       if (error instanceof JqCompileError) throw new UsageError(`invalid jq expression: ${error.message}`);
       throw error;
     }
@@ -152,5 +153,6 @@ async function listen(args: readonly string[], flags: ListenCommandFlags): Promi
   } finally {
     stop.dispose();
     log.close();
+    await closeJq();
   }
 }
