@@ -1,13 +1,13 @@
 /** Runs `konnect-audit cleanup`. */
 import { readFile, rm } from 'node:fs/promises';
 import { defaultDataDir } from '../../config/paths.js';
-import { resolveConnection } from '../../config/resolve.js';
+import { connectionFor } from '../connection.js';
 import { KonnectClient } from '../../konnect/client.js';
 import { leftoverCommands, releaseListener } from '../../konnect/listenerSetup.js';
 import { acquireProfileLock, ProfileLockedError } from '../../store/lock.js';
 import { profilePaths } from '../../store/paths.js';
 import { VERSION } from '../../version.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { renderStructured, type OutputFormat } from '../output/structured.js';
 import type { CleanupFlags } from './cleanup.js';
 
@@ -29,10 +29,7 @@ async function readRecorded(file: string): Promise<RecordedDestination | undefin
 
 export async function runCleanup(flags: CleanupFlags): Promise<void> {
   const profile = flags.profile ?? 'default';
-  const preliminary = await resolveConnection({ ...flags, profile }).catch((error: unknown) => {
-    if (error instanceof UsageError) throw error;
-    throw new RuntimeError((error as Error).message);
-  });
+  const preliminary = await connectionFor({ ...flags, profile });
   const dataDir = flags.dataDir ?? (typeof preliminary.profileSettings['data-dir'] === 'string' ? preliminary.profileSettings['data-dir'] : undefined) ?? defaultDataDir();
   const paths = profilePaths(dataDir, profile);
   const recorded = await readRecorded(paths.destinationFile);

@@ -1,7 +1,8 @@
 /** Runs `listen`/`tail`: validates flags, resolves the connection, wires signals, runs the listener. */
 import { existsSync, readFileSync } from 'node:fs';
 import { defaultDataDir } from '../../config/paths.js';
-import { resolveConnection, type Connection } from '../../config/resolve.js';
+import type { Connection } from '../../config/resolve.js';
+import { connectionFor } from '../connection.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
 import { runListener, ListenerError } from '../../listener/run.js';
@@ -112,20 +113,7 @@ async function listen(args: readonly string[], flags: ListenCommandFlags): Promi
       throw error;
     }
   }
-  let connection: Connection;
-  try {
-    connection = await resolveConnection({
-      baseUrl: flags.baseUrl,
-      region: flags.region,
-      pat: flags.pat,
-      profile: flags.profile,
-      configFile: flags.configFile,
-      globalBaseUrl: flags.globalBaseUrl,
-    });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new RuntimeError((error as Error).message);
-  }
+  const connection = await connectionFor(flags);
   const setting = (key: string) => {
     const value = connection.profileSettings[key];
     return typeof value === 'string' && value !== '' ? value : undefined;
