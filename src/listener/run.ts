@@ -162,6 +162,12 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
   }
 }
 
+/** The URL to reach the receiver from this machine: a wildcard bind is reached on loopback, as kongctl shows it. */
+function localEndpoint(receiver: Receiver): string {
+  const host = receiver.host === '0.0.0.0' ? '127.0.0.1' : receiver.host === '::' ? '::1' : receiver.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${receiver.port}${new URL(receiver.url).pathname}`;
+}
+
 async function release(run: ListenerRun, client: KonnectClient, destinationId: string): Promise<ReleaseReport> {
   const report = await releaseListener(client, { destinationId, configureWebhook: run.settings.configureWebhook, budgetMs: run.cleanupBudgetMs ?? 60_000 });
   run.logger.info({ destination_id: destinationId, ...report }, 'Konnect clean-up finished');
@@ -212,7 +218,7 @@ async function writeState(run: ListenerRun, paths: ReturnType<typeof profilePath
     pid: process.pid,
     listen_address: `${receiver.host.includes(':') ? `[${receiver.host}]` : receiver.host}:${receiver.port}`,
     listen_path: settings.path,
-    local_endpoint: receiver.url,
+    local_endpoint: localEndpoint(receiver),
     ...(settings.publicUrl ? { public_url: settings.publicUrl } : {}),
     events_file: paths.eventsFile,
   });
@@ -231,7 +237,7 @@ function announceStart(run: ListenerRun, receiver: Receiver, destination: AuditL
       webhook_configured: settings.configureWebhook,
     },
     listener: {
-      local_endpoint: receiver.url,
+      local_endpoint: localEndpoint(receiver),
       listen_address: `${receiver.host.includes(':') ? `[${receiver.host}]` : receiver.host}:${receiver.port}`,
       path: settings.path,
       events_file: paths.eventsFile,
