@@ -184,6 +184,19 @@ describe('listen: start-up, output and clean-up', () => {
     });
   }
 
+  test('a wildcard listen address is shown as the loopback URL to reach it', async () => {
+    const port = await freePort();
+    const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', 'https://x.example/audit-logs', '--listen-address', `0.0.0.0:${port}`, '--authorization', AUTH, '--data-dir', join(home, 'data'), '-o', 'json'];
+    const proc = startListener(args);
+    procs.push(proc);
+    await ready();
+    const started = JSON.parse(await proc.firstLine()) as { listener: { local_endpoint: string; listen_address: string } };
+    assert.equal(started.listener.local_endpoint, `http://127.0.0.1:${port}/audit-logs`);
+    assert.equal(started.listener.listen_address, `0.0.0.0:${port}`);
+    proc.child.kill('SIGINT');
+    assert.equal(await proc.exited(), 0);
+  });
+
   test('-o json prints the start and stop as JSON lines', async () => {
     const { args } = await listenerArgs('listen', ['-o', 'json']);
     const proc = startListener(args);
