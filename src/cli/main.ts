@@ -9,6 +9,7 @@ import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerEmulate } from './commands/emulate.js';
 import { registerListen } from './commands/listen.js';
+import { registerPs } from './commands/ps.js';
 
 function buildProgram(): Command {
   const program = new Command('konnect-audit')
@@ -16,10 +17,13 @@ function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError(false)
+    // Options after a subcommand belong to it (`ps stop -o json` is ps stop's -o, not ps's).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(message) });
   registerListen(program);
   registerCleanup(program);
+  registerPs(program);
   registerEmulate(program);
   return program;
 }

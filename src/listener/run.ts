@@ -44,6 +44,14 @@ export interface ListenerRun {
   readonly stop: AbortSignal;
   /** Clean-up budget (kongctl: a fresh 60 s). */
   readonly cleanupBudgetMs?: number;
+  /** Told when the listener is serving and when its Konnect clean-up ended (a detached child records both). */
+  readonly lifecycle?: ListenerLifecycle;
+}
+
+/** What a detached listener reports about itself. */
+export interface ListenerLifecycle {
+  started?(info: { readonly endpoint: string; readonly localEndpoint: string; readonly destinationId: string }): Promise<void>;
+  cleanedUp?(report: ReleaseReport): Promise<void>;
 }
 
 /** A start-up or shutdown failure whose message is complete (what failed, what is left). */
@@ -146,6 +154,7 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
     }
 
     announceStart(run, receiver, destination, paths);
+    await run.lifecycle?.started?.({ endpoint: settings.endpoint, localEndpoint: localEndpoint(receiver), destinationId: destination.id });
     await waitForStop(run.stop);
     logger.info('stopping');
     const report = await release(run, client, destination.id);
@@ -171,6 +180,7 @@ function localEndpoint(receiver: Receiver): string {
 async function release(run: ListenerRun, client: KonnectClient, destinationId: string): Promise<ReleaseReport> {
   const report = await releaseListener(client, { destinationId, configureWebhook: run.settings.configureWebhook, budgetMs: run.cleanupBudgetMs ?? 60_000 });
   run.logger.info({ destination_id: destinationId, ...report }, 'Konnect clean-up finished');
+  await run.lifecycle?.cleanedUp?.(report);
   return report;
 }
 

@@ -8,7 +8,7 @@ import { addBooleanOption, addConnectionOptions, addGeneralOptions, type Connect
 import { DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, type ListenFlags } from '../../listener/settings.js';
 
 /** Every flag value of listen/tail. */
-export type ListenCommandFlags = ListenFlags & ConnectionFlagValues & GeneralFlagValues & { dataDir?: string };
+export type ListenCommandFlags = ListenFlags & ConnectionFlagValues & GeneralFlagValues & { dataDir?: string; detach?: boolean; detachTimeout?: string };
 
 const HELP_AFTER = (verb: 'listen' | 'tail') =>
   [
@@ -48,6 +48,10 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
   command.option('--jq <expression>', 'with --tail: print each record through this jq filter (jq 1.8; CEF and CPS records are seen as Konnect JSON objects)');
   command.option('-r, --jq-raw', "with --jq: print strings without quotes, one result per line (jq's -r)");
   command.option('--jq-arg <name=value>', 'with --jq: set $name to the string value; also written --jq-arg name value, as jq\'s --arg (repeatable)', (value: string, previous: string[] = []) => [...previous, value]);
+  if (verb === 'listen') {
+    addBooleanOption(command, '-d, --detach', 'run in the background; returns once the listener is serving (or has failed)');
+    command.option('--detach-timeout <duration>', 'with --detach: how long to wait for the listener to be ready, e.g. 60s, 2m', '60s');
+  }
   command.option('--data-dir <dir>', 'where profiles keep their events (default $XDG_CONFIG_HOME/konnect-audit/audit-logs)');
   addConnectionOptions(command);
   addGeneralOptions(command);

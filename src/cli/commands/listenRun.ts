@@ -1,18 +1,20 @@
 /** Runs `listen`/`tail`: validates flags, resolves the connection, wires signals, runs the listener. */
 import { existsSync, readFileSync } from 'node:fs';
-import { defaultDataDir } from '../../config/paths.js';
+import { configDir, defaultDataDir } from '../../config/paths.js';
+import { DETACHED_ENV, PID_PLACEHOLDER, runDetached, startChildRecord } from '../../listener/detach.js';
 import type { Connection } from '../../config/resolve.js';
 import { connectionFor } from '../connection.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
-import { runListener, ListenerError } from '../../listener/run.js';
+import { runListener, ListenerError, type ListenerLifecycle } from '../../listener/run.js';
 import { validateListenFlags } from '../../listener/settings.js';
 import { createLogger, type LogLevel } from '../../log/logger.js';
 import { ProfileLockedError } from '../../store/lock.js';
 import { profilePaths } from '../../store/paths.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { rejectPositionals } from '../flags.js';
-import type { OutputFormat } from '../output/structured.js';
+import { parseDuration } from '../parse.js';
+import { renderStructured, type OutputFormat } from '../output/structured.js';
 import type { ListenCommandFlags } from './listen.js';
 
 /**
@@ -90,19 +92,54 @@ function guardAdvice(error: WebhookAlreadyConfiguredError, connection: Connectio
   return `It was configured inline (endpoint ${JSON.stringify(error.endpoint)}), not by konnect-audit. To free the region, disable and delete it: PATCH ${connection.baseUrl}/v2/audit-log-webhook {"enabled":false}, then DELETE ${connection.baseUrl}/v3/audit-log-webhook.`;
 }
 
+/** `listen --detach`: start the child, wait for it, say what happened. */
+async function detach(flags: ListenCommandFlags): Promise<void> {
+  const outcome = await runDetached({ argv: process.argv.slice(2), configDir: configDir(), timeoutMs: parseDuration(flags.detachTimeout ?? '60s', '--detach-timeout') });
+  if (!outcome.ok) {
+    const where = outcome.recordFile ? `\n  process record (kept for ps): ${outcome.recordFile}` : '';
+    const log = outcome.logFile ? `\n  log file: ${outcome.logFile}` : '';
+    throw new RuntimeError(`detached listener${outcome.pid ? ` (pid ${outcome.pid})` : ''} failed to start: ${outcome.error}${log}${where}`);
+  }
+  const info = { pid: outcome.pid, log_file: outcome.logFile, process_record: outcome.recordFile, endpoint: outcome.endpoint, local_endpoint: outcome.localEndpoint };
+  process.stdout.write(
+    renderStructured((flags.output ?? 'text') as OutputFormat, info, () =>
+      [
+        'Detached Konnect audit-log listener started.',
+        `  pid: ${info.pid}`,
+        `  log file: ${info.log_file}`,
+        `  process record: ${info.process_record}`,
+        `  endpoint: ${info.endpoint}`,
+        `  local endpoint: ${info.local_endpoint}`,
+        `Stop it with: konnect-audit ps stop ${info.pid}`,
+        '',
+      ].join('\n'),
+    ),
+  );
+}
+
 /** Runs listen/tail; usage errors point at the verb's own help. */
 export async function runListenCommand(verb: 'listen' | 'tail', args: readonly string[], flags: ListenCommandFlags): Promise<void> {
+  // A detached child records itself first, so that any failure, even of its flags, reaches the parent and `ps`.
+  const detachedConfigDir = process.env[DETACHED_ENV];
+  const logFile = flags.logFile?.replaceAll(PID_PLACEHOLDER, String(process.pid));
+  const child = detachedConfigDir ? await startChildRecord(detachedConfigDir, flags.profile ?? 'default', logFile ?? '') : undefined;
   try {
-    await listen(args, flags);
+    await listen(args, { ...flags, ...(logFile ? { logFile } : {}) }, child?.lifecycle);
   } catch (error) {
+    await child?.failed((error as Error).message);
     if (error instanceof UsageError && error.command === undefined) throw new UsageError(error.message, verb);
     throw error;
   }
 }
 
-async function listen(args: readonly string[], flags: ListenCommandFlags): Promise<void> {
+async function listen(args: readonly string[], flags: ListenCommandFlags, lifecycle: ListenerLifecycle | undefined): Promise<void> {
   rejectPositionals(args);
+  if (flags.detach && flags.tail) throw new UsageError('--detach is not supported with --tail');
   const settings = validateListenFlags(flags);
+  if (flags.detach) {
+    await detach(flags);
+    return;
+  }
   let filter: RecordFilter | undefined;
   if (settings.jq !== undefined) {
     try {
@@ -123,6 +160,7 @@ async function listen(args: readonly string[], flags: ListenCommandFlags): Promi
   const stop = stopSignal(process.stderr);
   try {
     const code = await runListener({
+      lifecycle,
       settings,
       connection,
       dataDir,
