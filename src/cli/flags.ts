@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output/structured.js';
-import { LOG_LEVELS } from '../log/logger.js';
+import { LOG_LEVELS } from '../log/levels.js';
 
 /** Values of the connection flags. */
 export interface ConnectionFlagValues {

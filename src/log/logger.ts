@@ -7,8 +7,8 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './levels.js';
+import type { LogLevel } from './levels.js';
 
 const REDACT = ['authorization', 'pat', 'token', 'password', 'secret', '*.authorization', '*.pat', '*.token', 'headers.authorization', 'req.headers.authorization'];
 
