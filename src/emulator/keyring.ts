@@ -33,12 +33,6 @@ export class KeyRing {
     return this.active.jwk.kid!;
   }
 
-  /** Drops every key but the active one (what a verifier with a stale cache would then fail on). */
-  retireOld(): void {
-    this.keys.splice(0, this.keys.length - 1);
-    this.seeds.splice(0, this.seeds.length - 1);
-  }
-
   /** The JWKS served at `/v2/audit-log-webhook/jwks.json`, newest key first. */
   jwks(): Jwks {
     return { keys: [...this.keys].reverse().map((k) => k.jwk) };

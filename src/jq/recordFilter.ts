@@ -5,7 +5,7 @@
  * its own line, strings without quotes, nothing for no result.
  */
 import { recordToJson } from '../records/parse.js';
-import { JqCompileError, type JqArgs } from './engine.js';
+import type { JqArgs } from './engine.js';
 import { RemoteJqEngine } from './remoteEngine.js';
 import { compileFast, JqWouldFail, type FastFilter } from './fast/compile.js';
 import { Decline, parseJson, serialize } from './fast/values.js';
@@ -105,6 +105,3 @@ export class RecordFilter {
     return results;
   }
 }
-
-/** Re-exported for callers that only need the error type. */
-export const isCompileError = (error: unknown): error is JqCompileError => error instanceof JqCompileError;
