@@ -102,6 +102,8 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
       path: settings.path,
       authorization: settings.authorization,
       maxBodyBytes: settings.maxBodyBytes,
+      headersTimeoutMs: settings.headerTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
       onRecords: async (records) => {
         await persist(records);
         // Printed after the records are durable, without holding up Konnect's 202.

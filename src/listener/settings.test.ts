@@ -28,6 +28,8 @@ describe('listen flag validation (kongctl texts)', () => {
     assert.equal(s.configureWebhook, true);
     assert.equal(s.tail, false);
     assert.equal(s.jq, undefined);
+    assert.equal(s.headerTimeoutMs, 10_000);
+    assert.equal(s.requestTimeoutMs, 30_000);
     assert.match(s.name, /^konnect-audit-[a-z0-9\-_.]+-\d+$/);
   });
 
@@ -65,6 +67,15 @@ describe('listen flag validation (kongctl texts)', () => {
     usage({ ...ok, maxBodyBytes: 'lots' }, /^invalid argument "lots" for "--max-body-bytes" flag/);
     usage({ ...ok, logFormat: 'xml' }, 'invalid log-format "xml", allowed values are: cef, json, cps');
     assert.equal(validateListenFlags({ ...ok, logFormat: 'CEF' }).logFormat, 'cef');
+  });
+
+  test('header and request timeouts are positive durations, the request one not shorter', () => {
+    const s = validateListenFlags({ ...ok, headerTimeout: '500ms', requestTimeout: '2s' });
+    assert.equal(s.headerTimeoutMs, 500);
+    assert.equal(s.requestTimeoutMs, 2000);
+    usage({ ...ok, headerTimeout: '0s' }, '--header-timeout must be greater than zero');
+    usage({ ...ok, requestTimeout: 'soon' }, 'invalid --request-timeout "soon": use a duration such as 60s, 2m or 500ms');
+    usage({ ...ok, headerTimeout: '40s' }, '--request-timeout must not be shorter than --header-timeout');
   });
 
   test('--jq requires --tail', () => {

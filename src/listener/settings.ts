@@ -3,13 +3,17 @@
  * texts (reference §1). Pure: no I/O, so every rule is a unit test.
  */
 import { UsageError } from '../cli/errors.js';
-import { parseListenAddress } from '../cli/parse.js';
+import { parseDuration, parseListenAddress } from '../cli/parse.js';
 import { LOG_FORMATS, type LogFormat } from '../records/render.js';
 import { defaultDestinationName } from './hostName.js';
 
 export const DEFAULT_PATH = '/audit-logs';
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:19090';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** kongctl's header read timeout. */
+export const DEFAULT_HEADER_TIMEOUT = '10s';
+/** Whole request, body included: a 1 MiB batch over a slow link fits easily. */
+export const DEFAULT_REQUEST_TIMEOUT = '30s';
 
 /** Raw flag values as the command line gives them. */
 export interface ListenFlags {
@@ -28,6 +32,8 @@ export interface ListenFlags {
   readonly jqRaw?: boolean;
   /** `name=value` pairs from `--jq-arg name value`. */
   readonly jqArg?: readonly string[];
+  readonly headerTimeout?: string;
+  readonly requestTimeout?: string;
 }
 
 /** Validated settings. */
@@ -49,6 +55,10 @@ export interface ListenerSettings {
   readonly jq: string | undefined;
   readonly jqRaw: boolean;
   readonly jqArgs: Readonly<Record<string, string>>;
+  /** Time a client has to send its request headers (slowloris guard). */
+  readonly headerTimeoutMs: number;
+  /** Time a client has to send its whole request. */
+  readonly requestTimeoutMs: number;
 }
 
 const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -121,6 +131,9 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new UsageError(`invalid log-format "${rawFormat}", allowed values are: ${LOG_FORMATS.join(', ')}`);
   }
+  const headerTimeoutMs = positiveDuration(flags.headerTimeout ?? DEFAULT_HEADER_TIMEOUT, '--header-timeout');
+  const requestTimeoutMs = positiveDuration(flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, '--request-timeout');
+  if (requestTimeoutMs < headerTimeoutMs) throw new UsageError('--request-timeout must not be shorter than --header-timeout');
   const name = flags.name?.trim() || defaultDestinationName();
   return {
     endpoint,
@@ -139,5 +152,13 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     jq: hasJq ? flags.jq : undefined,
     jqRaw: flags.jqRaw ?? false,
     jqArgs,
+    headerTimeoutMs,
+    requestTimeoutMs,
   };
+}
+
+function positiveDuration(value: string, flag: string): number {
+  const ms = parseDuration(value, flag);
+  if (ms <= 0) throw new UsageError(`${flag} must be greater than zero`);
+  return ms;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { addBooleanOption, addConnectionOptions, addGeneralOptions, type ConnectionFlagValues, type GeneralFlagValues } from '../flags.js';
-import { DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, type ListenFlags } from '../../listener/settings.js';
+import { DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, DEFAULT_REQUEST_TIMEOUT, type ListenFlags } from '../../listener/settings.js';
 
 /** Every flag value of listen/tail. */
 export type ListenCommandFlags = ListenFlags & ConnectionFlagValues & GeneralFlagValues & { dataDir?: string; detach?: boolean; detachTimeout?: string };
@@ -38,6 +38,8 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
     .option('--path <path>', 'listener path', DEFAULT_PATH)
     .option('--listen-address <host:port>', 'local address to listen on', DEFAULT_LISTEN_ADDRESS)
     .option('--max-body-bytes <n>', 'largest request body, raw and decoded', String(DEFAULT_MAX_BODY_BYTES))
+    .option('--header-timeout <duration>', 'a client must send its request headers within this time, or gets 408 and is cut off', DEFAULT_HEADER_TIMEOUT)
+    .option('--request-timeout <duration>', 'a client must send its whole request, body included, within this time', DEFAULT_REQUEST_TIMEOUT)
     .option('--name <name>', 'destination name (default konnect-audit-<host>-<pid>)')
     .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
     .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');
