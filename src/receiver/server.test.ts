@@ -178,6 +178,34 @@ describe('routing and authorization', () => {
     assert.equal(stored.length, 1);
   });
 
+  test('more than one Authorization header answers 401 "unauthorized", whatever their values', async () => {
+    const { receiver, stored } = await harness();
+    const send = (authorizations: string[]) => {
+      const conn = rawConnection(receiver.port);
+      const head = authorizations.map((line) => `${line}\r\n`).join('');
+      conn.socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\n${head}Content-Length: 1\r\nConnection: close\r\n\r\nr`);
+      return conn.closed.then(() => conn.received());
+    };
+    // Node keeps only the first value in req.headers, so a right one first would otherwise pass.
+    for (const lines of [[`Authorization: ${AUTH}`, 'Authorization: wrong'], ['Authorization: wrong', `Authorization: ${AUTH}`], [`Authorization: ${AUTH}`, `authorization: ${AUTH}`]]) {
+      const reply = await send(lines);
+      assert.match(reply, /^HTTP\/1\.1 401 /, lines.join(' + '));
+      assert.ok(reply.endsWith('\r\n\r\nunauthorized\n'), reply);
+    }
+    assert.match(await send([`authorization: ${AUTH}`]), /^HTTP\/1\.1 202 /);
+    assert.equal(stored.length, 1);
+  });
+
+  test('an Authorization after 2,100 other headers is still seen (Node would drop headers past the 2000th)', async () => {
+    const { receiver, stored } = await harness();
+    const conn = rawConnection(receiver.port);
+    const many = Array.from({ length: 2100 }, (_, i) => `x${i}:v\r\n`).join('');
+    conn.socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\n${many}Authorization: ${AUTH}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nr`);
+    await conn.closed;
+    assert.match(conn.received(), /^HTTP\/1\.1 202 /);
+    assert.deepEqual(stored, [[Buffer.from('r')]]);
+  });
+
   test('a client expecting 100-continue is refused before it sends its body', async () => {
     const { receiver } = await harness();
     const events: string[] = [];
@@ -465,6 +493,38 @@ describe('hardening', () => {
     const elapsed = performance.now() - started;
     assert.match(slow.received(), /^HTTP\/1\.1 408 Request Timeout/);
     assert.ok(elapsed >= 190 && elapsed < 3000, `cut after ${elapsed.toFixed(0)} ms`);
+  });
+
+  test('a request followed by unparsable bytes is answered 202 before the 400, so a stored request is never reported failed', async () => {
+    const stored: string[] = [];
+    const { receiver } = await harness({
+      onRecords: async (records) => {
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the parse error comes first
+        stored.push(...records.map((r) => r.toString()));
+      },
+    });
+    const conn = rawConnection(receiver.port);
+    conn.socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nContent-Length: 2\r\n\r\nr1NOT HTTP\r\n\r\n`);
+    await conn.closed;
+    assert.match(conn.received(), /^HTTP\/1\.1 202 Accepted\r\n(?:[^\r]+\r\n)*\r\nHTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/);
+    assert.deepEqual(stored, ['r1']);
+  });
+
+  test('a pipelined request timing out while an earlier one is persisted: 202 first, then 408', async () => {
+    const stored: string[] = [];
+    const { receiver } = await harness({
+      headersTimeoutMs: 100,
+      requestTimeoutMs: 200,
+      onRecords: async (records) => {
+        await new Promise((resolve) => setTimeout(resolve, 600)); // longer than the timeouts
+        stored.push(...records.map((r) => r.toString()));
+      },
+    });
+    const conn = rawConnection(receiver.port);
+    conn.socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nContent-Length: 2\r\n\r\nr1POST ${PATH} HTTP/1.1\r\nX-Partial: `);
+    await conn.closed;
+    assert.match(conn.received(), /^HTTP\/1\.1 202 Accepted\r\n(?:[^\r]+\r\n)*\r\nHTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n\r\n$/);
+    assert.deepEqual(stored, ['r1']);
   });
 
   test('connections beyond maxConnections are refused while earlier ones keep working', async () => {

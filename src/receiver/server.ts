@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BodyTooLargeError, DecodedTooLargeError, gunzipLimited, readBodyLimited, wantsGunzip } from './body.js';
 import { splitPayloadRecords } from './split.js';
 
@@ -66,6 +67,12 @@ export interface Receiver {
   close(graceMs?: number): Promise<void>;
 }
 
+/** A request and its response, in flight on a connection. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
 interface Answer {
   readonly status: number;
   /** Plain-text message (Go's `http.Error`); none for 202. */
@@ -99,14 +106,22 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     connectionsCheckingInterval: headersTimeout > 0 ? Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, headersTimeout) : MAX_TIMEOUT_CHECK_INTERVAL_MS,
   });
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // Node drops headers past the 2000th, which could hide an Authorization (or a second one); the
+  // 16 KiB header size limit still bounds them, as Go has no count limit.
+  server.maxHeadersCount = 0;
 
   const expected = Buffer.from(options.authorization, 'utf8');
   const inFlight = new Set<ServerResponse>();
+  const perSocket = new WeakMap<Duplex, Set<Exchange>>();
   let idleWaiters: (() => void)[] = [];
   const track = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     inFlight.add(res);
+    const exchange: Exchange = { req, res };
+    const onSocket = perSocket.get(req.socket) ?? new Set<Exchange>();
+    perSocket.set(req.socket, onSocket.add(exchange));
     res.once('close', () => {
       inFlight.delete(res);
+      onSocket.delete(exchange);
       if (inFlight.size > 0) return;
       for (const wake of idleWaiters) wake();
       idleWaiters = [];
@@ -116,6 +131,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   server.on('request', (req: IncomingMessage, res: ServerResponse) => track(req, res, false));
   // Checks run before "100 Continue", so a refused client never sends its body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => track(req, res, true));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, perSocket.get(socket)));
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
@@ -162,8 +178,10 @@ async function handle(
   expectsContinue: boolean,
 ): Promise<void> {
   const method = req.method ?? '';
-  const path = requestPath(req.url ?? '');
-  const remote = `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`;
+  // The usual target is the path itself: no parsing needed.
+  const path = req.url === options.path ? options.path : requestPath(req.url ?? '');
+  // Read before answering: a closed socket no longer knows its peer.
+  const remote = options.onRequest ? `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}` : '';
   let answer: Answer;
   try {
     answer = await decide(options, expected, path, req, res, expectsContinue);
@@ -171,8 +189,9 @@ async function handle(
     answer = { status: 500, message: 'internal server error' };
   }
   send(req, res, answer);
+  if (!options.onRequest) return;
   try {
-    options.onRequest?.({ method, path: path ?? '', status: answer.status, records: answer.records ?? 0, bytes: answer.bytes ?? 0, remote });
+    options.onRequest({ method, path: path ?? '', status: answer.status, records: answer.records ?? 0, bytes: answer.bytes ?? 0, remote });
   } catch {
     // A failing logger must not break the receiver.
   }
@@ -189,6 +208,8 @@ async function decide(
 ): Promise<Answer> {
   if (path !== options.path) return NOT_FOUND;
   if (req.method !== 'POST') return NOT_ALLOWED;
+  // Node keeps only the first of several Authorization headers; which one counts would be a guess.
+  if (countHeader(req.rawHeaders, 'authorization') > 1) return UNAUTHORIZED;
   if (!authorized(req.headers.authorization, expected)) return UNAUTHORIZED;
 
   const max = options.maxBodyBytes;
@@ -235,6 +256,16 @@ function requestPath(target: string): string | undefined {
   }
 }
 
+/** How many times a header (lower-case name) was sent. */
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const header = rawHeaders[i]!;
+    if (header.length === name.length && header.toLowerCase() === name) count++;
+  }
+  return count;
+}
+
 /** Exact byte comparison in constant time; a wrong length costs the same as a wrong value. */
 function authorized(header: string | undefined, expected: Buffer): boolean {
   // Node decodes header bytes as latin1, so this recovers the exact bytes the client sent.
@@ -249,9 +280,11 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
 /** Writes an answer Go's `http.Error` style, then drains and closes a connection whose body was left unread. */
 function send(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
   if (res.headersSent || res.destroyed) return;
-  res.once('finish', () => {
-    if (!req.complete) lingerClose(req);
-  });
+  if (!req.complete) {
+    res.once('finish', () => {
+      if (!req.complete) lingerClose(req);
+    });
+  }
   if (answer.message === undefined) {
     res.writeHead(answer.status, { ...answer.headers, 'Content-Length': 0 }).end();
     return;
@@ -265,6 +298,41 @@ function send(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
       'Content-Length': body.length,
     })
     .end(body);
+}
+
+/** Node's own answers to unparsable or timed-out requests (what it sends without a 'clientError' listener). */
+const CLIENT_ERROR_RESPONSES: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+};
+const BAD_REQUEST_RESPONSE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+const failingSockets = new WeakSet<Duplex>();
+
+/**
+ * Answers a parse error or timeout as Node does (400/408/431, then close), but only after every
+ * complete request still in flight on the connection is answered: the error belongs to a later
+ * pipelined request, and Node's default would drop the earlier answer after its records were stored
+ * (Go, like kongctl, answers the earlier request first).
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, exchanges: ReadonlySet<Exchange> = new Set()): void {
+  if (failingSockets.has(socket)) return; // the parser reports again for every further chunk
+  failingSockets.add(socket);
+  const complete = [...exchanges].filter((e) => e.req.complete);
+  let waiting = complete.length;
+  const answer = () => {
+    // A half-sent answer (an early refusal) must not be followed by another status line.
+    const started = [...exchanges].some((e) => e.res.headersSent);
+    if (socket.writable && !started) socket.write(CLIENT_ERROR_RESPONSES[error.code ?? ''] ?? BAD_REQUEST_RESPONSE);
+    socket.destroy();
+  };
+  if (waiting === 0) return answer();
+  for (const { res } of complete) {
+    // 'close' follows the end of the response, or the loss of the connection.
+    res.once('close', () => {
+      if (--waiting === 0) answer();
+    });
+  }
 }
 
 /**
