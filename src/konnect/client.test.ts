@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { KonnectApiError, KonnectClient, KonnectConnectionError, type KonnectClientOptions } from './client.js';
+import { defaultTimeoutMs, KonnectApiError, KonnectClient, KonnectConnectionError, TIMEOUT_ENV, type KonnectClientOptions } from './client.js';
 
 const WEBHOOK = '/v2/audit-log-webhook';
 const UNCONFIGURED_ENDPOINT = 'unconfigured';
@@ -146,7 +146,7 @@ describe('KonnectClient retries', () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof KonnectConnectionError);
-    assert.equal(error.message, `GET ${emulator.baseUrl}/v2/audit-log-webhook failed after 3 attempts: other side closed`);
+    assert.equal(error.message, `GET ${emulator.baseUrl}/v2/audit-log-webhook failed after 3 attempts: socket hang up (ECONNRESET)`);
     assert.equal(error.attempts, 3);
   });
 
@@ -158,6 +158,24 @@ describe('KonnectClient retries', () => {
     });
     assert.equal(fault.hits, 2);
     assert.deepEqual(delays, [250]);
+  });
+
+  test(`${TIMEOUT_ENV} shortens the default timeout; the default stays 60 s`, () => {
+    assert.equal(defaultTimeoutMs({}), 60_000);
+    assert.equal(defaultTimeoutMs({ [TIMEOUT_ENV]: '1500' }), 1500);
+    for (const bad of ['', '0', '-5', '1.5', 'soon']) assert.equal(defaultTimeoutMs({ [TIMEOUT_ENV]: bad }), 60_000, bad);
+  });
+
+  test(`a client without timeoutMs times out after ${TIMEOUT_ENV}`, async () => {
+    emulator.fault({ method: 'GET', path: WEBHOOK, delayMs: 400, times: 1 });
+    const saved = process.env[TIMEOUT_ENV];
+    process.env[TIMEOUT_ENV] = '50';
+    try {
+      await assert.rejects(client({ retries: 0 }).getWebhook(), { message: /no answer within 50 ms/ });
+    } finally {
+      if (saved === undefined) delete process.env[TIMEOUT_ENV];
+      else process.env[TIMEOUT_ENV] = saved;
+    }
   });
 
   test('a refused connection names the cause', async () => {

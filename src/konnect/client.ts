@@ -9,6 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { VERSION } from '../version.js';
+import { exchange } from './transport.js';
 import { describeProblem, isProblem, type Problem } from './problem.js';
 import { DEFAULT_RETRY_POLICY, IDEMPOTENT_METHODS, isRetryableStatus, retryDelayMs, type RetryPolicy } from './retry.js';
 import type {
@@ -36,7 +37,7 @@ export interface KonnectClientOptions {
   /** Personal or system-account access token. */
   readonly token: string;
   readonly userAgent?: string;
-  /** Per-attempt timeout (default 60 s, as kongctl). */
+  /** Per-attempt timeout (default: env KONNECT_AUDIT_KONNECT_TIMEOUT_MS, else 60 s as kongctl). */
   readonly timeoutMs?: number;
   /** Most automatic retries of an idempotent request (default 4). */
   readonly retries?: number;
@@ -96,19 +97,31 @@ export class KonnectConnectionError extends Error {
   }
 }
 
+/** Overrides the default per-attempt timeout (ms), so tests can time out without waiting a minute. */
+export const TIMEOUT_ENV = 'KONNECT_AUDIT_KONNECT_TIMEOUT_MS';
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** The default per-attempt timeout: a positive integer from TIMEOUT_ENV, else 60 s. */
+export function defaultTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[TIMEOUT_ENV]?.trim();
+  return value && /^[1-9]\d*$/.test(value) ? Number(value) : DEFAULT_TIMEOUT_MS;
+}
+
 /** True for failures a retry may fix: no answer at all, 429, or 5xx except 501. */
 export function isTransientError(error: unknown): boolean {
   if (error instanceof KonnectConnectionError) return true;
   return error instanceof KonnectApiError && isRetryableStatus(error.status);
 }
 
-/** The useful part of a fetch failure: fetch wraps the socket error as `cause`. */
+/** The error's message and those of its causes (a socket error, a timeout). */
 function describeCause(error: unknown): string {
   const messages: string[] = [];
   for (let e: unknown = error; e !== undefined && messages.length < 5; e = e instanceof Error ? e.cause : undefined) {
-    messages.push(e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e));
+    const code = (e as { code?: unknown } | undefined)?.code;
+    const message = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
+    // "socket hang up" says little on its own; its code (ECONNRESET) says what happened.
+    messages.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
   }
-  if (messages.length > 1 && messages[0] === 'fetch failed') messages.shift();
   return messages.join(': ');
 }
 
@@ -133,7 +146,7 @@ export class KonnectClient {
   constructor(private readonly options: KonnectClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.globalBaseUrl = (options.globalBaseUrl ?? options.baseUrl).replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
     this.retryPolicy = {
       retries: options.retries ?? DEFAULT_RETRY_POLICY.retries,
       baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
@@ -154,15 +167,16 @@ export class KonnectClient {
       let text: string;
       let retryAfter: string | undefined;
       try {
-        const response = await fetch(url, {
+        const answer = await exchange(url, {
           method,
           headers: this.headers(init),
           body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
           signal: this.attemptSignal(init.signal),
         });
-        status = response.status;
-        retryAfter = response.headers.get('retry-after') ?? undefined;
-        text = await response.text();
+        status = answer.status;
+        const header: unknown = answer.headers['retry-after'];
+        retryAfter = typeof header === 'string' ? header : undefined;
+        text = answer.text;
       } catch (error) {
         if (init.signal?.aborted) throw new KonnectConnectionError(method, url, attempt + 1, error, 'aborted');
         if (attempt >= retries) {
@@ -248,12 +262,12 @@ export class KonnectClient {
   }
 
   /** Every destination (all pages), optionally filtered by exact name. */
-  async listDestinations(filter: { readonly name?: string } = {}): Promise<AuditLogDestination[]> {
+  async listDestinations(filter: { readonly name?: string } = {}, options: { readonly signal?: AbortSignal } = {}): Promise<AuditLogDestination[]> {
     const out: AuditLogDestination[] = [];
     const query = new URLSearchParams({ 'page[size]': '100' });
     if (filter.name !== undefined) query.set('filter[name][eq]', filter.name);
     for (let pages = 0; pages < 10_000; pages++) {
-      const page: AuditLogDestinationList = await this.request('GET', `/v3/audit-log-destinations?${query.toString()}`, { global: true });
+      const page: AuditLogDestinationList = await this.request('GET', `/v3/audit-log-destinations?${query.toString()}`, { global: true, signal: options.signal });
       out.push(...page.data);
       // Only the cursor is taken from `next`: Konnect documents it as a path that may carry its own prefix
       // (`/api/v2/...`), and some APIs nest it under `meta.page`.

@@ -339,6 +339,41 @@ describe('releaseListener', () => {
     assert.deepEqual(konnect.calls, [`DELETE /v2/audit-log-destinations/${destination.id}`]);
   });
 
+  test('with duplicatesOf also deletes a destination a timed-out create landed after its retry', async () => {
+    // Regression: the first POST timed out but Konnect created it after the retried POST had succeeded.
+    const ours = await boundDestination();
+    const late = await createDestination(client(), PLAN);
+    const unrelated = await createDestination(client(), { ...PLAN, endpoint: 'http://127.0.0.1:9/elsewhere' });
+    const konnect = client();
+    const report = await releaseListener(konnect, { destinationId: ours.id, configureWebhook: true, sleep: recordWait, duplicatesOf: { name: PLAN.name, endpoint: ENDPOINT } });
+    assert.deepEqual(report, { webhookReleased: true, destinationDeleted: true, problems: [] });
+    assert.deepEqual(konnect.calls.slice(-2), [`GET ${DESTINATIONS}`, `DELETE /v2/audit-log-destinations/${late.id}`]);
+    assert.deepEqual((await named(PLAN.name)).map((d) => d.id), [unrelated.id], 'the same name with another endpoint is not ours');
+  });
+
+  test('a duplicate that cannot be deleted is reported with its id and a command', async () => {
+    const ours = await createDestination(client(), PLAN);
+    const late = await createDestination(client(), PLAN);
+    emulator.fault({ method: 'DELETE', path: `/v2/audit-log-destinations/${late.id}`, status: 500, times: 100 });
+    const report = await releaseListener(client({ retries: 0 }), { destinationId: ours.id, configureWebhook: false, sleep: recordWait, duplicatesOf: { name: PLAN.name, endpoint: ENDPOINT } });
+    assert.deepEqual(report, {
+      webhookReleased: true,
+      destinationDeleted: true,
+      problems: [`could not delete audit-log destination ${late.id}: DELETE /v2/audit-log-destinations/${late.id} failed with 500: Internal Server Error: Injected fault`],
+      duplicatesLeft: [late.id],
+    });
+    assert.deepEqual(leftoverCommands({ baseUrl: 'https://eu.api.konghq.com', globalBaseUrl: 'https://global.api.konghq.com' }, report, { destinationId: ours.id, configureWebhook: false }), [
+      `curl -sS -X DELETE -H "Authorization: Bearer $KONNECT_TOKEN" "https://eu.api.konghq.com/v2/audit-log-destinations/${late.id}"`,
+    ]);
+  });
+
+  test('a failing duplicate check does not fail the clean-up', async () => {
+    const ours = await createDestination(client(), PLAN);
+    emulator.fault({ method: 'GET', path: DESTINATIONS, status: 500, times: 100 });
+    const report = await releaseListener(client({ retries: 0 }), { destinationId: ours.id, configureWebhook: false, sleep: recordWait, duplicatesOf: { name: PLAN.name, endpoint: ENDPOINT } });
+    assert.deepEqual(report, { webhookReleased: true, destinationDeleted: true, problems: [] });
+  });
+
   test('never throws, even when Konnect cannot be reached', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -53,6 +53,8 @@ export interface ReleaseReport {
   readonly destinationDeleted: boolean;
   /** One human-readable line per failure, with Konnect's detail. */
   readonly problems: readonly string[];
+  /** Duplicates of the destination (see `duplicatesOf`) that could not be deleted; absent when none. */
+  readonly duplicatesLeft?: readonly string[];
 }
 
 const DEFAULT_BUDGET_MS = 60_000;
@@ -221,28 +223,66 @@ async function deleteDestination(client: KonnectClient, destinationId: string, r
 }
 
 /**
+ * Deletes destinations with the listener's exact name and endpoint other than its own: a create
+ * whose POST timed out may land on Konnect after the retried POST made the destination in use, and
+ * nothing else would ever delete it (the name was checked free at start-up, so they are ours).
+ * Best effort: if the list fails there is nothing to report, since usually there is no duplicate.
+ * Returns the ids that are still there.
+ */
+async function deleteDuplicates(
+  client: KonnectClient,
+  destinationId: string,
+  of: { readonly name: string; readonly endpoint: string },
+  budget: Budget,
+  problems: string[],
+): Promise<string[]> {
+  let found: AuditLogDestination[];
+  try {
+    found = await client.listDestinations({ name: of.name }, { signal: budget.signal });
+  } catch {
+    return [];
+  }
+  const left: string[] = [];
+  for (const d of found) {
+    if (d.id === destinationId || d.name !== of.name || d.endpoint !== of.endpoint) continue;
+    if (!(await deleteDestination(client, d.id, true, budget, problems))) left.push(d.id);
+  }
+  return left;
+}
+
+/**
  * Clean-up in kongctl's order with a time budget (default 60 s): if configureWebhook, and only if the
  * region's webhook is bound to this destination, PATCH /v2/audit-log-webhook {"enabled":false} then
  * DELETE /v3/audit-log-webhook (404s ok); then DELETE the destination (404 ok; "destination is in use"
- * retried with back-off 250 ms doubling to 5 s). Never throws: every failure lands in `problems`.
+ * retried with back-off 250 ms doubling to 5 s); with `duplicatesOf`, then also deletes destinations
+ * with that exact name and endpoint (late-landing creates). Never throws: every failure lands in `problems`.
  * @example const { problems } = await releaseListener(client, { destinationId, configureWebhook: true });
  */
 export async function releaseListener(
   client: KonnectClient,
-  target: { readonly destinationId: string; readonly configureWebhook: boolean; readonly budgetMs?: number; readonly sleep?: (ms: number) => Promise<void> },
+  target: {
+    readonly destinationId: string;
+    readonly configureWebhook: boolean;
+    readonly budgetMs?: number;
+    readonly sleep?: (ms: number) => Promise<void>;
+    /** The listener's destination name and endpoint, to also delete duplicates a retried create left. */
+    readonly duplicatesOf?: { readonly name: string; readonly endpoint: string };
+  },
 ): Promise<ReleaseReport> {
   const budget = new Budget(target.budgetMs ?? DEFAULT_BUDGET_MS, target.sleep);
   const problems: string[] = [];
   let webhookReleased = !target.configureWebhook;
   let destinationDeleted = false;
+  let duplicatesLeft: string[] = [];
   try {
     if (target.configureWebhook) webhookReleased = await releaseWebhook(client, target.destinationId, budget, problems);
     // While our webhook still holds the destination, "in use" will not pass: one try, no waiting out the budget.
     destinationDeleted = await deleteDestination(client, target.destinationId, webhookReleased, budget, problems);
+    if (target.duplicatesOf) duplicatesLeft = await deleteDuplicates(client, target.destinationId, target.duplicatesOf, budget, problems);
   } catch (error) {
     problems.push(`clean-up failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { webhookReleased, destinationDeleted, problems };
+  return { webhookReleased, destinationDeleted, problems, ...(duplicatesLeft.length > 0 ? { duplicatesLeft } : {}) };
 }
 
 /** Quotes a value for use inside double quotes in a POSIX shell. */
@@ -271,8 +311,7 @@ export function leftoverCommands(
       `curl -sS -X DELETE ${auth} ${dq(`${base}/v3/audit-log-webhook`)}`,
     );
   }
-  if (!report.destinationDeleted) {
-    commands.push(`curl -sS -X DELETE ${auth} ${dq(`${base}/v2/audit-log-destinations/${encodeURIComponent(target.destinationId)}`)}`);
-  }
+  const destinations = [...(report.destinationDeleted ? [] : [target.destinationId]), ...(report.duplicatesLeft ?? [])];
+  for (const id of destinations) commands.push(`curl -sS -X DELETE ${auth} ${dq(`${base}/v2/audit-log-destinations/${encodeURIComponent(id)}`)}`);
   return commands;
 }

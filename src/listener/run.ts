@@ -109,7 +109,8 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
         // Printed after the records are durable, without holding up Konnect's 202.
         void sink?.write(records);
       },
-      onRequest: (info) => logger.debug(info, 'request'),
+      // Each request is logged at debug level only; below it, the details are not even gathered.
+      onRequest: logger.isLevelEnabled('debug') ? (info) => logger.debug(info, 'request') : undefined,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -180,7 +181,9 @@ function localEndpoint(receiver: Receiver): string {
 }
 
 async function release(run: ListenerRun, client: KonnectClient, destinationId: string): Promise<ReleaseReport> {
-  const report = await releaseListener(client, { destinationId, configureWebhook: run.settings.configureWebhook, budgetMs: run.cleanupBudgetMs ?? 60_000 });
+  // duplicatesOf: a timed-out create may land after its retry; only this listener uses its (checked-free) name.
+  const duplicatesOf = { name: run.settings.name, endpoint: run.settings.endpoint };
+  const report = await releaseListener(client, { destinationId, configureWebhook: run.settings.configureWebhook, budgetMs: run.cleanupBudgetMs ?? 60_000, duplicatesOf });
   run.logger.info({ destination_id: destinationId, ...report }, 'Konnect clean-up finished');
   await run.lifecycle?.cleanedUp?.(report);
   return report;
@@ -194,6 +197,7 @@ function describeRelease(run: ListenerRun, destinationId: string, report: Releas
   const left: string[] = [];
   if (run.settings.configureWebhook && !report.webhookReleased) left.push(`the regional webhook (${run.connection.baseUrl}) still points at destination ${destinationId}`);
   if (!report.destinationDeleted) left.push(`destination ${destinationId} still exists`);
+  for (const id of report.duplicatesLeft ?? []) left.push(`destination ${id} (a duplicate a retried create left) still exists`);
   const commands = leftoverCommands(run.connection, report, { destinationId, configureWebhook: run.settings.configureWebhook });
   return [
     `clean-up of Konnect state failed: ${report.problems.join('; ')}`,
