@@ -245,15 +245,19 @@ function parseExtensions(line: string, from: number, end: number, jsonAware: boo
   const firstEq = keyEnd(line, start, end);
   if (firstEq < 0) throw new CefParseError('expected an extension "key=value"', start + 1);
   const sigSpace = trailingSigSpace(line, start, end);
-  const backslash = line.indexOf('\\', start);
-  // Most lines have no escapes: their values are plain slices.
-  const escaped = backslash >= 0 && backslash < end;
+  // Most values have no escapes and are plain slices. The next backslash is searched again only once a
+  // value starts past it, so a line of many values before a late backslash stays linear.
+  let backslash = line.indexOf('\\', start);
+  const valueText = (from: number, to: number, atLineEnd: boolean): string => {
+    if (backslash >= 0 && backslash < from) backslash = line.indexOf('\\', from);
+    return backslash >= 0 && backslash < to ? unescapeValue(line, from, to, atLineEnd) : line.slice(from, to);
+  };
   const out: (readonly [string, string])[] = [];
-  const seen: string[] = [];
+  const seen = new Set<string>();
   let key = line.slice(start, firstEq);
   let valueStart = firstEq + 1;
   for (;;) {
-    seen.push(key);
+    seen.add(key);
     const first = line.charCodeAt(valueStart);
     const jsonValue = jsonAware && JSON_VALUED_KEYS.has(key) && (first === 0x7b || first === 0x5b);
     const nesting: Nesting = { pos: valueStart, depth: 0, inString: false };
@@ -264,7 +268,7 @@ function parseExtensions(line: string, from: number, end: number, jsonAware: boo
       const eq = keyEnd(line, space + 1, end);
       if (eq < 0) continue;
       nextKey = line.slice(space + 1, eq);
-      if (seen.includes(nextKey) || (nextKey === 'sig' && space !== sigSpace)) continue;
+      if (seen.has(nextKey) || (nextKey === 'sig' && space !== sigSpace)) continue;
       // Known keys skip the nesting check, except inside a JSON value.
       if ((jsonValue || !KNOWN_KEYS.has(nextKey)) && !scanNesting(line, nesting, space)) {
         blockedByJson ||= jsonValue;
@@ -275,11 +279,11 @@ function parseExtensions(line: string, from: number, end: number, jsonAware: boo
     }
     if (boundary < 0) {
       if (blockedByJson && !scanNesting(line, nesting, end)) return parseExtensions(line, from, end, false);
-      const last = escaped ? unescapeValue(line, valueStart, end, true) : line.slice(valueStart, end);
+      const last = valueText(valueStart, end, true);
       out.push([key, key === 'sig' ? last.trimEnd() : last]);
       return out;
     }
-    out.push([key, escaped ? unescapeValue(line, valueStart, boundary, false) : line.slice(valueStart, boundary)]);
+    out.push([key, valueText(valueStart, boundary, false)]);
     key = nextKey;
     valueStart = boundary + nextKey.length + 2;
   }

@@ -84,7 +84,8 @@ const SIG_SHAPE = /^[A-Za-z0-9_-]{86}(==)?$/;
  * following the reference's verification procedure (§8.3). Undefined when the line carries no `sig`.
  */
 export function splitSignature(line: string): SignedParts | undefined {
-  const trimmed = line.trimStart();
+  // Surrounding whitespace (a line terminator) is never signed; CPS must lose it before unwrapping.
+  const trimmed = line.trim();
   if (trimmed.startsWith('{')) {
     const json = unwrapCps(trimmed) ?? trimmed;
     const atEnd = JSON_SIG_AT_END.exec(json);
@@ -116,6 +117,20 @@ export function verifyRecord(line: string, keys: readonly KeyObject[]): Verifica
   if (!parts) return 'unsigned';
   if (!SIG_SHAPE.test(parts.sig)) return 'invalid';
   const sig = Buffer.from(parts.sig, 'base64url');
-  const message = Buffer.from(parts.message, 'utf8');
-  return keys.some((key) => verify(null, message, key, sig)) ? 'valid' : 'invalid';
+  // 86 characters carry 516 bits for 512: only the canonical spelling (unused bits zero) is the signature,
+  // so one signature never has 16 spellings (which would defeat deduplication on `sig`).
+  if (sig.toString('base64url') !== parts.sig.replace(/==$/, '')) return 'invalid';
+  const messages = [parts.message];
+  // §8.3's CEF rule `\s+sig=` also strips whitespace that ends the last value, which the signer signed
+  // (§8.2: only " sig=<b64u>" is removed): try the line without just the one separator too.
+  if (!line.trimStart().startsWith('{')) {
+    const separator = line.indexOf('sig=', parts.message.length) - 1;
+    if (separator > parts.message.length) messages.push(line.slice(0, separator));
+  }
+  return messages.some((message) => {
+    const bytes = Buffer.from(message, 'utf8');
+    return keys.some((key) => verify(null, bytes, key, sig));
+  })
+    ? 'valid'
+    : 'invalid';
 }
