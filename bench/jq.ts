@@ -9,6 +9,7 @@ import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePackages } from './support/debian.js';
 import { startEmulator } from 'konnect-audit';
 import { closeJq, RecordFilter } from '../src/jq/recordFilter.js';
 
@@ -26,14 +27,10 @@ export interface JqBenchRow {
   readonly recordsPerSecond: number;
 }
 
-/** Installs jq and gojq from Debian if missing (the bench may; tests never do). */
+/** jq and gojq from Debian, installed if missing. */
 function ensureTools(): string[] {
-  const missing = ['jq', 'gojq'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
-  if (missing.length > 0) {
-    const apt = spawnSync('sh', ['-c', `(apt-get install -y ${missing.join(' ')} || (apt-get update && apt-get install -y ${missing.join(' ')})) >/dev/null 2>&1`]);
-    if (apt.status !== 0) console.error(`bench: could not install ${missing.join(', ')}; their rows are left out`);
-  }
-  return ['jq', 'gojq'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+  const present = ensurePackages({ jq: 'jq', gojq: 'gojq' });
+  return ['jq', 'gojq'].filter((tool) => present.has(tool));
 }
 
 async function corpus(count: number): Promise<string[]> {

@@ -1,7 +1,7 @@
 /** Flags shared by commands that talk to Konnect, and kongctl-style boolean flags. */
 import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
-import { OUTPUT_FORMATS } from './output/structured.js';
+import { OUTPUT_FORMATS } from './output/formats.js';
 import { LOG_LEVELS } from '../log/levels.js';
 
 /** Values of the connection flags. */

@@ -104,11 +104,13 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
       maxBodyBytes: settings.maxBodyBytes,
       headersTimeoutMs: settings.headerTimeoutMs,
       requestTimeoutMs: settings.requestTimeoutMs,
-      onRecords: async (records) => {
-        await persist(records);
-        // Printed after the records are durable, without holding up Konnect's 202.
-        void sink?.write(records);
-      },
+      onRecords: sink
+        ? async (records) => {
+            await persist(records);
+            // Printed after the records are durable, without holding up Konnect's 202.
+            void sink.write(records);
+          }
+        : persist,
       // Each request is logged at debug level only; below it, the details are not even gathered.
       onRequest: logger.isLevelEnabled('debug') ? (info) => logger.debug(info, 'request') : undefined,
     });

@@ -67,12 +67,6 @@ export interface Receiver {
   close(graceMs?: number): Promise<void>;
 }
 
-/** A request and its response, in flight on a connection. */
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-}
-
 interface Answer {
   readonly status: number;
   /** Plain-text message (Go's `http.Error`); none for 202. */
@@ -112,16 +106,16 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
 
   const expected = Buffer.from(options.authorization, 'utf8');
   const inFlight = new Set<ServerResponse>();
-  const perSocket = new WeakMap<Duplex, Set<Exchange>>();
+  const perSocket = new WeakMap<Duplex, Set<ServerResponse>>();
   let idleWaiters: (() => void)[] = [];
   const track = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     inFlight.add(res);
-    const exchange: Exchange = { req, res };
-    const onSocket = perSocket.get(req.socket) ?? new Set<Exchange>();
-    perSocket.set(req.socket, onSocket.add(exchange));
+    let onSocket = perSocket.get(req.socket);
+    if (onSocket === undefined) perSocket.set(req.socket, (onSocket = new Set()));
+    onSocket.add(res);
     res.once('close', () => {
       inFlight.delete(res);
-      onSocket.delete(exchange);
+      onSocket.delete(res);
       if (inFlight.size > 0) return;
       for (const wake of idleWaiters) wake();
       idleWaiters = [];
@@ -315,19 +309,19 @@ const failingSockets = new WeakSet<Duplex>();
  * pipelined request, and Node's default would drop the earlier answer after its records were stored
  * (Go, like kongctl, answers the earlier request first).
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, exchanges: ReadonlySet<Exchange> = new Set()): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, exchanges: ReadonlySet<ServerResponse> = new Set()): void {
   if (failingSockets.has(socket)) return; // the parser reports again for every further chunk
   failingSockets.add(socket);
-  const complete = [...exchanges].filter((e) => e.req.complete);
+  const complete = [...exchanges].filter((res) => res.req.complete);
   let waiting = complete.length;
   const answer = () => {
     // A half-sent answer (an early refusal) must not be followed by another status line.
-    const started = [...exchanges].some((e) => e.res.headersSent);
+    const started = [...exchanges].some((res) => res.headersSent);
     if (socket.writable && !started) socket.write(CLIENT_ERROR_RESPONSES[error.code ?? ''] ?? BAD_REQUEST_RESPONSE);
     socket.destroy();
   };
   if (waiting === 0) return answer();
-  for (const { res } of complete) {
+  for (const res of complete) {
     // 'close' follows the end of the response, or the loss of the connection.
     res.once('close', () => {
       if (--waiting === 0) answer();

@@ -1,6 +1,6 @@
 /** `konnect-audit ps`, `ps stop`, `ps logs`: detached listeners (kongctl's ps, telling the truth about identity and Konnect clean-up). */
 import { Option, type Command } from 'commander';
-import { OUTPUT_FORMATS } from '../output/structured.js';
+import { OUTPUT_FORMATS } from '../output/formats.js';
 
 export interface PsFlags {
   output?: string;

@@ -1,8 +1,8 @@
 /** Printing a result as text, JSON (one line) or YAML, the `-o text|json|yaml` every structured command takes. */
 import { stringify } from 'yaml';
+import type { OutputFormat } from './formats.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 
 /** Renders `value` in the format; `text` uses the command's own renderer. */
 export function renderStructured(format: OutputFormat, value: unknown, text: () => string): string {
