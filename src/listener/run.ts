@@ -19,7 +19,7 @@ import {
 } from '../konnect/listenerSetup.js';
 import type { AuditLogDestination, AuditLogWebhookV3 } from '../konnect/types.js';
 import { startReceiver, type Receiver } from '../receiver/server.js';
-import { openEventLog } from '../store/eventLog.js';
+import { openEventLog, type EventLog } from '../store/eventLog.js';
 import { ensurePrivateDir, writeJsonAtomic } from '../store/files.js';
 import { acquireProfileLock } from '../store/lock.js';
 import { profilePaths } from '../store/paths.js';
@@ -29,6 +29,13 @@ import { renderStructured, type OutputFormat } from '../cli/output/structured.js
 import type { RecordFilter } from '../jq/recordFilter.js';
 import type { ListenerSettings } from './settings.js';
 import { TailSink, type TailOutput } from './tailSink.js';
+import { RecordVerifier } from './verification.js';
+import { RateLimitedWarnings } from './warnings.js';
+import { Keyring } from '../signatures/keyring.js';
+import { join } from 'node:path';
+
+const JWKS_FILE = 'jwks.json';
+const QUARANTINE_FILE = 'quarantine.jsonl';
 
 /** Everything a run needs from the outside world. */
 export interface ListenerRun {
@@ -81,18 +88,57 @@ export async function runListener(run: ListenerRun): Promise<number> {
   const lock = await acquireProfileLock(paths.lockFile);
   try {
     const events = await openEventLog(paths.eventsFile);
+    const quarantine = run.settings.verify === 'enforce' ? await openEventLog(join(paths.dir, QUARANTINE_FILE)) : undefined;
+    const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
+    const warnings = new RateLimitedWarnings((line) => run.stderr.write(line));
+    const verifier =
+      run.settings.verify === 'off'
+        ? undefined
+        : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: join(paths.dir, JWKS_FILE) }), (message) => warnings.warn(message));
     try {
-      return await serve(run, paths, (records) => events.append(records));
+      return await serve(run, paths, client, storeFor(events, quarantine, verifier), verifier);
     } finally {
+      await verifier?.idle();
+      if (verifier) {
+        const { valid, ...problems } = verifier.counts;
+        run.logger.info({ valid, ...problems }, 'signature checks');
+        // All valid is the normal case and stays quiet; anything else is worth a line at exit.
+        if (Object.values(problems).some((n) => n > 0)) run.stderr.write(`${verifier.summary()}\n`);
+      }
       await events.close();
+      await quarantine?.close();
     }
   } finally {
     await lock.release();
   }
 }
 
-async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, persist: (records: Buffer[]) => Promise<void>): Promise<number> {
-  const { settings, connection, logger } = run;
+/**
+ * How a request's records are stored: as they are (`--verify off`), stored then checked in the
+ * background (`warn`), or checked first with failures sent to quarantine (`enforce`).
+ */
+function storeFor(events: EventLog, quarantine: EventLog | undefined, verifier: RecordVerifier | undefined): (records: Buffer[]) => Promise<void> {
+  if (!verifier) return (records) => events.append(records);
+  if (!quarantine) {
+    return async (records) => {
+      await events.append(records);
+      verifier.checkLater(records);
+    };
+  }
+  return async (records) => {
+    const { accepted, quarantined } = await verifier.partition(records);
+    await Promise.all([events.append(accepted), quarantine.append(quarantined)]);
+  };
+}
+
+async function serve(
+  run: ListenerRun,
+  paths: ReturnType<typeof profilePaths>,
+  client: KonnectClient,
+  persist: (records: Buffer[]) => Promise<void>,
+  verifier: RecordVerifier | undefined,
+): Promise<number> {
+  const { settings, logger } = run;
   const sink = settings.tail ? new TailSink(run.stdout, run.stderr, run.filter) : undefined;
   let receiver: Receiver;
   try {
@@ -123,7 +169,6 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
   }
   logger.info({ url: receiver.url }, 'receiver listening');
 
-  const client = new KonnectClient({ baseUrl: connection.baseUrl, globalBaseUrl: connection.globalBaseUrl, token: connection.token, userAgent: `konnect-audit/${VERSION}` });
   let destination: AuditLogDestination | undefined;
   let exitCode = 0;
   try {
@@ -158,6 +203,8 @@ async function serve(run: ListenerRun, paths: ReturnType<typeof profilePaths>, p
       throw new ListenerError(`${what}\n${describeRelease(run, destination.id, report)}`);
     }
 
+    // Fetch (and save beside the events) the region's keys now, not when the first record arrives.
+    if (verifier) void verifier.prefetchKeys();
     announceStart(run, receiver, destination, paths);
     await run.lifecycle?.started?.({ endpoint: settings.endpoint, localEndpoint: localEndpoint(receiver), destinationId: destination.id });
     await waitForStop(run.stop);

@@ -78,6 +78,13 @@ describe('listen flag validation (kongctl texts)', () => {
     usage({ ...ok, headerTimeout: '40s' }, '--request-timeout must not be shorter than --header-timeout');
   });
 
+  test('--verify is off, warn (the default) or enforce', () => {
+    assert.equal(validateListenFlags(ok).verify, 'warn');
+    assert.equal(validateListenFlags({ ...ok, verify: 'ENFORCE' }).verify, 'enforce');
+    assert.equal(validateListenFlags({ ...ok, verify: 'off' }).verify, 'off');
+    usage({ ...ok, verify: 'strict' }, 'invalid --verify "strict", allowed values are: off, warn, enforce');
+  });
+
   test('--jq requires --tail', () => {
     usage({ ...ok, jq: '.name' }, '--jq requires --tail');
     assert.equal(validateListenFlags({ ...ok, jq: '.name', tail: true }).jq, '.name');

@@ -6,6 +6,7 @@ import { UsageError } from '../cli/errors.js';
 import { parseDuration, parseListenAddress } from '../cli/parse.js';
 import { LOG_FORMATS, type LogFormat } from '../records/render.js';
 import { defaultDestinationName } from './hostName.js';
+import { VERIFY_MODES, type VerifyMode } from './verification.js';
 
 export const DEFAULT_PATH = '/audit-logs';
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:19090';
@@ -34,6 +35,7 @@ export interface ListenFlags {
   readonly jqArg?: readonly string[];
   readonly headerTimeout?: string;
   readonly requestTimeout?: string;
+  readonly verify?: string;
 }
 
 /** Validated settings. */
@@ -59,6 +61,8 @@ export interface ListenerSettings {
   readonly headerTimeoutMs: number;
   /** Time a client has to send its whole request. */
   readonly requestTimeoutMs: number;
+  /** Signature checks: off, warn (store all, report failures) or enforce (failures to quarantine). */
+  readonly verify: VerifyMode;
 }
 
 const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -134,6 +138,8 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
   const headerTimeoutMs = positiveDuration(flags.headerTimeout ?? DEFAULT_HEADER_TIMEOUT, '--header-timeout');
   const requestTimeoutMs = positiveDuration(flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT, '--request-timeout');
   if (requestTimeoutMs < headerTimeoutMs) throw new UsageError('--request-timeout must not be shorter than --header-timeout');
+  const verify = (flags.verify ?? 'warn').trim().toLowerCase();
+  if (!(VERIFY_MODES as readonly string[]).includes(verify)) throw new UsageError(`invalid --verify "${flags.verify}", allowed values are: ${VERIFY_MODES.join(', ')}`);
   const name = flags.name?.trim() || defaultDestinationName();
   return {
     endpoint,
@@ -154,6 +160,7 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     jqArgs,
     headerTimeoutMs,
     requestTimeoutMs,
+    verify: verify as VerifyMode,
   };
 }
 

@@ -40,6 +40,7 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
     .option('--max-body-bytes <n>', 'largest request body, raw and decoded', String(DEFAULT_MAX_BODY_BYTES))
     .option('--header-timeout <duration>', 'a client must send its request headers within this time, or gets 408 and is cut off', DEFAULT_HEADER_TIMEOUT)
     .option('--request-timeout <duration>', 'a client must send its whole request, body included, within this time', DEFAULT_REQUEST_TIMEOUT)
+    .option('--verify <mode>', "check each record's Ed25519 signature with the region's keys: off, warn (store every record, report failures) or enforce (records that fail or carry no signature go to quarantine.jsonl)", 'warn')
     .option('--name <name>', 'destination name (default konnect-audit-<host>-<pid>)')
     .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
     .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');
