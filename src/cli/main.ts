@@ -10,6 +10,7 @@ import { registerCleanup } from './commands/cleanup.js';
 import { registerEmulate } from './commands/emulate.js';
 import { registerListen } from './commands/listen.js';
 import { registerPs } from './commands/ps.js';
+import { registerVerify } from './commands/verify.js';
 
 function buildProgram(): Command {
   const program = new Command('konnect-audit')
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerListen(program);
   registerCleanup(program);
   registerPs(program);
+  registerVerify(program);
   registerEmulate(program);
   return program;
 }

@@ -32,10 +32,7 @@ import { TailSink, type TailOutput } from './tailSink.js';
 import { RecordVerifier } from './verification.js';
 import { RateLimitedWarnings } from './warnings.js';
 import { Keyring } from '../signatures/keyring.js';
-import { join } from 'node:path';
 
-const JWKS_FILE = 'jwks.json';
-const QUARANTINE_FILE = 'quarantine.jsonl';
 
 /** Everything a run needs from the outside world. */
 export interface ListenerRun {
@@ -88,13 +85,13 @@ export async function runListener(run: ListenerRun): Promise<number> {
   const lock = await acquireProfileLock(paths.lockFile);
   try {
     const events = await openEventLog(paths.eventsFile);
-    const quarantine = run.settings.verify === 'enforce' ? await openEventLog(join(paths.dir, QUARANTINE_FILE)) : undefined;
+    const quarantine = run.settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
     const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
     const warnings = new RateLimitedWarnings((line) => run.stderr.write(line));
     const verifier =
       run.settings.verify === 'off'
         ? undefined
-        : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: join(paths.dir, JWKS_FILE) }), (message) => warnings.warn(message));
+        : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
     try {
       return await serve(run, paths, client, storeFor(events, quarantine, verifier), verifier);
     } finally {

@@ -32,13 +32,15 @@ test('sanitizeProfile never yields . or .., which would name the data dir or its
   assert.equal(sanitizeProfile('...'), '...');
 });
 
-test('profilePaths puts the events, state and lock files in the sanitized profile dir', () => {
+test('profilePaths puts the events, state, lock, JWKS and quarantine files in the sanitized profile dir', () => {
   assert.deepEqual(profilePaths('/data/audit-logs', 'my team'), {
     dir: '/data/audit-logs/my_team',
     eventsFile: '/data/audit-logs/my_team/events.jsonl',
     listenerFile: '/data/audit-logs/my_team/listener.json',
     destinationFile: '/data/audit-logs/my_team/destination.json',
     lockFile: '/data/audit-logs/my_team/listener.lock',
+    jwksFile: '/data/audit-logs/my_team/jwks.json',
+    quarantineFile: '/data/audit-logs/my_team/quarantine.jsonl',
   });
   assert.equal(profilePaths('/data', '').dir, '/data/default');
 });

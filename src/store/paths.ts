@@ -6,6 +6,8 @@ const EVENTS_FILE = 'events.jsonl';
 const LISTENER_FILE = 'listener.json';
 const DESTINATION_FILE = 'destination.json';
 const LOCK_FILE = 'listener.lock';
+const JWKS_FILE = 'jwks.json';
+const QUARANTINE_FILE = 'quarantine.jsonl';
 
 // Go's unicode.IsSpace, which kongctl's strings.TrimSpace uses (JS trim() also strips U+FEFF).
 const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -19,6 +21,10 @@ export interface ProfilePaths {
   readonly listenerFile: string;
   readonly destinationFile: string;
   readonly lockFile: string;
+  /** The listener's copy of the region's JWKS, so stored records verify offline later. */
+  readonly jwksFile: string;
+  /** Records that failed signature checks in `--verify enforce` mode. */
+  readonly quarantineFile: string;
 }
 
 /**
@@ -50,5 +56,7 @@ export function profilePaths(dataDir: string, profile: string): ProfilePaths {
     listenerFile: join(dir, LISTENER_FILE),
     destinationFile: join(dir, DESTINATION_FILE),
     lockFile: join(dir, LOCK_FILE),
+    jwksFile: join(dir, JWKS_FILE),
+    quarantineFile: join(dir, QUARANTINE_FILE),
   };
 }
