@@ -50,10 +50,11 @@ export async function startListenerTarget(extraArgs: readonly string[] = [], opt
   const emulator = await startEmulator({ port: 0, sign: false });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/audit-logs`;
-  // The ingest figures are for receiving and storing: signature checks (their records carry made-up
-  // signatures) are off in this build; builds from before --verify have no such flag.
+  // The ingest figures are for receiving and storing: signature checks are off (the records carry
+  // made-up signatures), and duplicates are kept (the batch poster repeats its batches); builds
+  // from before these flags have neither.
   const ours = options.cli === undefined;
-  const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTHORIZATION, '--data-dir', dataDir, ...(ours ? ['--verify', 'off'] : []), ...extraArgs];
+  const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTHORIZATION, '--data-dir', dataDir, ...(ours ? ['--verify', 'off', '--keep-duplicates'] : []), ...extraArgs];
   const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   await until(() => emulator.inspect().regions.us!.webhook.enabled || child.exitCode !== null, 'the listener to bind the webhook', 15_000);
   if (child.exitCode !== null) throw new Error(`listener exited with ${child.exitCode}`);

@@ -29,6 +29,7 @@ import { renderStructured, type OutputFormat } from '../cli/output/structured.js
 import type { RecordFilter } from '../jq/recordFilter.js';
 import type { ListenerSettings } from './settings.js';
 import { TailSink, type TailOutput } from './tailSink.js';
+import { Deduplicator } from './dedupe.js';
 import { RecordVerifier } from './verification.js';
 import { RateLimitedWarnings } from './warnings.js';
 import { Keyring } from '../signatures/keyring.js';
@@ -92,9 +93,17 @@ export async function runListener(run: ListenerRun): Promise<number> {
       run.settings.verify === 'off'
         ? undefined
         : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
+    const dedupe = run.settings.keepDuplicates ? undefined : await Deduplicator.load([paths.eventsFile, paths.quarantineFile]);
+    dedupe?.startEviction();
+    if (dedupe) run.logger.info({ records: dedupe.loaded, index_bytes: dedupe.index.bytes }, 'de-duplication index loaded');
+    const store = storeFor(events, quarantine, verifier);
     try {
-      return await serve(run, paths, client, storeFor(events, quarantine, verifier), verifier);
+      return await serve(run, paths, client, dedupe ? dedupe.wrap(store) : store, verifier);
     } finally {
+      if (dedupe) {
+        dedupe.stop();
+        run.logger.info({ duplicates: dedupe.duplicates }, 'records received again and not stored twice');
+      }
       await verifier?.idle();
       if (verifier) {
         const { valid, ...problems } = verifier.counts;

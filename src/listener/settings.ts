@@ -36,6 +36,7 @@ export interface ListenFlags {
   readonly headerTimeout?: string;
   readonly requestTimeout?: string;
   readonly verify?: string;
+  readonly keepDuplicates?: boolean;
 }
 
 /** Validated settings. */
@@ -63,6 +64,8 @@ export interface ListenerSettings {
   readonly requestTimeoutMs: number;
   /** Signature checks: off, warn (store all, report failures) or enforce (failures to quarantine). */
   readonly verify: VerifyMode;
+  /** Store records already stored (off by default: a retried or replayed record is stored once). */
+  readonly keepDuplicates: boolean;
 }
 
 const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -161,6 +164,7 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     headerTimeoutMs,
     requestTimeoutMs,
     verify: verify as VerifyMode,
+    keepDuplicates: flags.keepDuplicates ?? false,
   };
 }
 

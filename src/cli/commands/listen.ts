@@ -45,6 +45,7 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
     .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
     .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');
   addBooleanOption(command, '--skip-ssl-verification', "Konnect skips TLS verification of the endpoint (affects Konnect's delivery, not the listener)");
+  addBooleanOption(command, '--keep-duplicates', 'store a record again when Konnect resends it (a retry or a replay job); by default it is acknowledged and not stored twice');
   addBooleanOption(command, '--configure-webhook', 'check, bind and release the regional webhook (default true); false: destination only');
   command.option('--no-configure-webhook', 'same as --configure-webhook=false');
   addBooleanOption(command, '--tail', verb === 'tail' ? 'stream records to stdout (default true for tail; --tail=false behaves like listen)' : 'stream records to stdout');

@@ -1,0 +1,67 @@
+/**
+ * The listener's de-duplication: a record already stored (same `sig`, or same bytes when unsigned)
+ * is acknowledged but not written again. The index is rebuilt from the stored files at start-up
+ * and forgets keys after DEDUPE_WINDOW_MS, longer than Konnect keeps records to resend.
+ */
+import { DedupeIndex, indexStoredRecords, recordKey } from '../store/dedupe.js';
+
+/** Konnect keeps 7 days of records for replays; one more day of margin. */
+export const DEDUPE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
+const EVICTION_INTERVAL_MS = 60 * 60 * 1000;
+
+export class Deduplicator {
+  /** Records acknowledged without being written again. */
+  duplicates = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly index: DedupeIndex,
+    /** Records read from the store at start-up. */
+    readonly loaded: number,
+  ) {}
+
+  /** Builds the index from the stored files (missing ones are skipped). */
+  static async load(files: readonly string[]): Promise<Deduplicator> {
+    const index = new DedupeIndex();
+    const loaded = await indexStoredRecords(index, files);
+    return new Deduplicator(index, loaded);
+  }
+
+  /**
+   * Wraps a store: records already known (stored before, or earlier in the same request) are
+   * dropped first; the keys of the rest are reserved at once, so two requests carrying the same
+   * record at the same time store it once, and released again if the store fails.
+   */
+  wrap(store: (records: Buffer[]) => Promise<void>): (records: Buffer[]) => Promise<void> {
+    return async (records) => {
+      const fresh: Buffer[] = [];
+      const keys: Buffer[] = [];
+      for (const record of records) {
+        const key = recordKey(record);
+        if (this.index.add(key)) {
+          fresh.push(record);
+          keys.push(key);
+        } else {
+          this.duplicates++;
+        }
+      }
+      if (fresh.length === 0) return;
+      try {
+        await store(fresh);
+      } catch (error) {
+        for (const key of keys) this.index.delete(key);
+        throw error;
+      }
+    };
+  }
+
+  /** Forgets old keys every hour until stop() (the timer does not keep the process alive). */
+  startEviction(now: () => number = Date.now): void {
+    this.#timer = setInterval(() => this.index.dropOlderThan(now() - DEDUPE_WINDOW_MS), EVICTION_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

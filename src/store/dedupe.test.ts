@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { signingKeyFromSeed } from '../records/signing.js';
+import { DedupeIndex, recordKey } from './dedupe.js';
+
+const key = signingKeyFromSeed(Buffer.alloc(32, 3));
+const signedJson = (body: string) => `${body.slice(0, -1)},"sig":"${key.sign(body)}"}`;
+
+describe('recordKey', () => {
+  test('a signed record is known by its sig, whatever else differs (CPS wrapping, spacing at the ends)', () => {
+    const line = signedJson('{"name":"Authz.x","rt":1}');
+    assert.deepEqual(recordKey(Buffer.from(line)), recordKey(Buffer.from(`{"event":${line}}`)));
+    assert.deepEqual(recordKey(Buffer.from(line)), recordKey(Buffer.from(`  ${line}`)));
+    assert.notDeepEqual(recordKey(Buffer.from(line)), recordKey(Buffer.from(signedJson('{"name":"Authz.x","rt":2}'))));
+  });
+
+  test('an unsigned record is known by its bytes', () => {
+    assert.deepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":1}')));
+    assert.notDeepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":2}')));
+    assert.equal(recordKey(Buffer.from('x')).length, 16);
+  });
+});
+
+describe('DedupeIndex', () => {
+  test('add reports new keys once; has finds them; the table grows past its first capacity', () => {
+    const index = new DedupeIndex();
+    const keys = Array.from({ length: 20_000 }, () => randomBytes(16));
+    for (const k of keys) assert.equal(index.add(k), true);
+    for (const k of keys) assert.equal(index.add(k), false);
+    assert.equal(index.size, 20_000);
+    assert.ok(keys.every((k) => index.has(k)));
+    assert.equal(index.has(randomBytes(16)), false);
+  });
+
+  test('keys that share a slot (same first word) stay apart, and deleting one keeps the others reachable', () => {
+    const index = new DedupeIndex();
+    const same = (n: number) => Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.alloc(11), Buffer.from([n])]);
+    for (let n = 0; n < 10; n++) index.add(same(n));
+    assert.equal(index.delete(same(3)), true);
+    assert.equal(index.delete(same(3)), false);
+    for (let n = 0; n < 10; n++) assert.equal(index.has(same(n)), n !== 3, `key ${n}`);
+    assert.equal(index.size, 9);
+  });
+
+  test('dropOlderThan forgets keys added before the cut-off', () => {
+    const index = new DedupeIndex();
+    const old = randomBytes(16);
+    const recent = randomBytes(16);
+    index.add(old, Date.UTC(2026, 0, 1));
+    index.add(recent, Date.UTC(2026, 0, 9));
+    assert.equal(index.dropOlderThan(Date.UTC(2026, 0, 2)), 1);
+    assert.equal(index.has(old), false);
+    assert.equal(index.has(recent), true);
+  });
+
+  test('behaves as a Set of keys under any sequence of adds and deletes (fast-check)', () => {
+    const keyArb = fc.integer({ min: 0, max: 300 }).map((n) => {
+      const k = Buffer.alloc(16);
+      k.writeUInt32LE(n % 7, 0); // few distinct first words: long probe runs
+      k.writeUInt32LE(n, 12);
+      return k;
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), keyArb), { maxLength: 400 }), (ops) => {
+        const index = new DedupeIndex();
+        const model = new Set<string>();
+        for (const [add, k] of ops) {
+          const hex = k.toString('hex');
+          if (add) assert.equal(index.add(k), !model.has(hex));
+          else assert.equal(index.delete(k), model.has(hex));
+          if (add) model.add(hex);
+          else model.delete(hex);
+        }
+        assert.equal(index.size, model.size);
+        for (const hex of model) assert.ok(index.has(Buffer.from(hex, 'hex')));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('memory: a million keys take 2^21 slots of 20 bytes (41.9 MB)', () => {
+    const index = new DedupeIndex();
+    const k = Buffer.alloc(16);
+    for (let n = 0; n < 1_000_000; n++) {
+      k.writeUInt32LE(Math.imul(n, 2654435761) >>> 0, 0);
+      k.writeUInt32LE(n, 4);
+      index.add(k);
+    }
+    assert.equal(index.size, 1_000_000);
+    assert.equal(index.bytes, 2 ** 21 * 20);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Which records a profile already stored, so a record Konnect sends again (a retried batch, a
+ * replay job) is acknowledged without being written twice. A record is known by its signature
+ * (`sig`), or by its bytes when it has none, through 16 bytes of SHA-256 (the odds that any two of
+ * a billion records share a key are below 10^-20). Keys live in one open-addressing table of typed arrays,
+ * 20 bytes per slot (key + the minute it was added), at most 70% full and doubled when it would be
+ * more: 29 to 57 bytes per record (41.9 MB for a million), and no JavaScript object per record.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { splitSignature } from '../records/signing.js';
+
+const KEY_WORDS = 4;
+const MIN_CAPACITY = 1 << 12;
+const MAX_LOAD = 0.7;
+const EMPTY_STAMP = 0;
+
+/** The identity of a record: 16 bytes of SHA-256 of its `sig`, or of its bytes when unsigned. */
+export function recordKey(record: Buffer): Buffer {
+  const line = record.toString('utf8');
+  const parts = line.includes('sig') ? splitSignature(line) : undefined;
+  const hash = createHash('sha256');
+  if (parts) hash.update('sig\0').update(parts.sig);
+  else hash.update('raw\0').update(record);
+  return hash.digest().subarray(0, 16);
+}
+
+export class DedupeIndex {
+  #capacity: number;
+  #keys: Uint32Array;
+  /** Minutes since the epoch (+1, so 0 means empty) when each key was added. */
+  #stamps: Uint32Array;
+  #size = 0;
+
+  constructor(capacity = MIN_CAPACITY) {
+    this.#capacity = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(capacity)));
+    this.#keys = new Uint32Array(this.#capacity * KEY_WORDS);
+    this.#stamps = new Uint32Array(this.#capacity);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.#keys.byteLength + this.#stamps.byteLength;
+  }
+
+  has(key: Buffer): boolean {
+    return this.#find(key) >= 0;
+  }
+
+  /** Adds a key; false if it was already there. `nowMs` dates it for `dropOlderThan`. */
+  add(key: Buffer, nowMs = Date.now()): boolean {
+    if (this.#find(key) >= 0) return false;
+    if ((this.#size + 1) / this.#capacity > MAX_LOAD) this.#resize(this.#capacity * 2);
+    this.#insert(key, stampOf(nowMs));
+    this.#size++;
+    return true;
+  }
+
+  /** Removes a key (a reservation whose record could not be written). */
+  delete(key: Buffer): boolean {
+    const slot = this.#find(key);
+    if (slot < 0) return false;
+    this.#stamps[slot] = EMPTY_STAMP;
+    this.#size--;
+    // Open addressing: re-insert the run after the hole so later keys stay reachable.
+    const mask = this.#capacity - 1;
+    for (let i = (slot + 1) & mask; this.#stamps[i] !== EMPTY_STAMP; i = (i + 1) & mask) {
+      const stamp = this.#stamps[i]!;
+      const moved = Buffer.from(this.#keys.buffer, this.#keys.byteOffset + i * KEY_WORDS * 4, 16);
+      const copy = Buffer.from(moved);
+      this.#stamps[i] = EMPTY_STAMP;
+      this.#insert(copy, stamp);
+    }
+    return true;
+  }
+
+  /** Forgets keys added before `cutoffMs` (older than Konnect can resend); returns how many. */
+  dropOlderThan(cutoffMs: number): number {
+    const cutoff = stampOf(cutoffMs);
+    const before = this.#size;
+    const keys = this.#keys;
+    const stamps = this.#stamps;
+    const capacity = this.#capacity;
+    this.#keys = new Uint32Array(capacity * KEY_WORDS);
+    this.#stamps = new Uint32Array(capacity);
+    this.#size = 0;
+    for (let slot = 0; slot < capacity; slot++) {
+      const stamp = stamps[slot]!;
+      if (stamp === EMPTY_STAMP || stamp < cutoff) continue;
+      this.#insert(Buffer.from(keys.buffer, slot * KEY_WORDS * 4, 16), stamp);
+      this.#size++;
+    }
+    return before - this.#size;
+  }
+
+  #find(key: Buffer): number {
+    const mask = this.#capacity - 1;
+    const k0 = key.readUInt32LE(0);
+    const k1 = key.readUInt32LE(4);
+    const k2 = key.readUInt32LE(8);
+    const k3 = key.readUInt32LE(12);
+    for (let i = k0 & mask; this.#stamps[i] !== EMPTY_STAMP; i = (i + 1) & mask) {
+      const at = i * KEY_WORDS;
+      if (this.#keys[at] === k0 && this.#keys[at + 1] === k1 && this.#keys[at + 2] === k2 && this.#keys[at + 3] === k3) return i;
+    }
+    return -1;
+  }
+
+  #insert(key: Buffer, stamp: number): void {
+    const mask = this.#capacity - 1;
+    let i = key.readUInt32LE(0) & mask;
+    while (this.#stamps[i] !== EMPTY_STAMP) i = (i + 1) & mask;
+    const at = i * KEY_WORDS;
+    this.#keys[at] = key.readUInt32LE(0);
+    this.#keys[at + 1] = key.readUInt32LE(4);
+    this.#keys[at + 2] = key.readUInt32LE(8);
+    this.#keys[at + 3] = key.readUInt32LE(12);
+    this.#stamps[i] = stamp;
+  }
+
+  #resize(capacity: number): void {
+    const keys = this.#keys;
+    const stamps = this.#stamps;
+    const old = this.#capacity;
+    this.#capacity = capacity;
+    this.#keys = new Uint32Array(capacity * KEY_WORDS);
+    this.#stamps = new Uint32Array(capacity);
+    for (let slot = 0; slot < old; slot++) {
+      const stamp = stamps[slot]!;
+      if (stamp !== EMPTY_STAMP) this.#insert(Buffer.from(keys.buffer, slot * KEY_WORDS * 4, 16), stamp);
+    }
+  }
+}
+
+function stampOf(ms: number): number {
+  return Math.floor(ms / 60_000) + 1;
+}
+
+/**
+ * Adds the key of every record stored in `files` (missing files are skipped), dated now: the
+ * index a listener starts with, so a record stored before a restart is not stored again.
+ * Resolves with the number of records read.
+ */
+export async function indexStoredRecords(index: DedupeIndex, files: readonly string[], nowMs = Date.now()): Promise<number> {
+  let records = 0;
+  for (const file of files) {
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    try {
+      const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+      let carry = Buffer.alloc(0);
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let start = 0;
+        for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
+          if (nl > start) {
+            index.add(recordKey(data.subarray(start, nl)), nowMs);
+            records++;
+          }
+          start = nl + 1;
+        }
+        // The unfinished last line waits for the next chunk (a copy: the chunk is reused).
+        carry = Buffer.from(data.subarray(start));
+      }
+      if (carry.length > 0) {
+        index.add(recordKey(carry), nowMs);
+        records++;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return records;
+}
