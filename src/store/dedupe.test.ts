@@ -16,6 +16,11 @@ describe('recordKey', () => {
     assert.notDeepEqual(recordKey(Buffer.from(line)), recordKey(Buffer.from(signedJson('{"name":"Authz.x","rt":2}'))));
   });
 
+  test('a record altered but carrying a genuine sig is not a repeat of the genuine one', () => {
+    const line = signedJson('{"name":"Authz.x","rt":1}');
+    assert.notDeepEqual(recordKey(Buffer.from(line)), recordKey(Buffer.from(line.replace('"rt":1', '"rt":2'))));
+  });
+
   test('an unsigned record is known by its bytes', () => {
     assert.deepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":1}')));
     assert.notDeepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":2}')));

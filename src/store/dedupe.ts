@@ -1,7 +1,7 @@
 /**
  * Which records a profile already stored, so a record Konnect sends again (a retried batch, a
  * replay job) is acknowledged without being written twice. A record is known by its signature
- * (`sig`), or by its bytes when it has none, through 16 bytes of SHA-256 (the odds that any two of
+ * (`sig`) and the content it signs, or by its bytes when it has none, through 16 bytes of SHA-256 (the odds that any two of
  * a billion records share a key are below 10^-20). Keys live in one open-addressing table of typed arrays,
  * 20 bytes per slot (key + the minute it was added), at most 70% full and doubled when it would be
  * more: 29 to 57 bytes per record (41.9 MB for a million), and no JavaScript object per record.
@@ -15,12 +15,17 @@ const MIN_CAPACITY = 1 << 12;
 const MAX_LOAD = 0.7;
 const EMPTY_STAMP = 0;
 
-/** The identity of a record: 16 bytes of SHA-256 of its `sig`, or of its bytes when unsigned. */
+/**
+ * The identity of a record: 16 bytes of SHA-256 of its `sig` and the content it signs (the same
+ * whatever the CPS wrapping or surrounding whitespace), or of its bytes when unsigned.
+ */
 export function recordKey(record: Buffer): Buffer {
   const line = record.toString('utf8');
   const parts = line.includes('sig') ? splitSignature(line) : undefined;
   const hash = createHash('sha256');
-  if (parts) hash.update('sig\0').update(parts.sig);
+  // The signed content goes into the key with the sig: a record altered but carrying a genuine sig
+  // is a different record (to be stored and flagged), not a repeat of the genuine one.
+  if (parts) hash.update('sig\0').update(parts.sig).update('\0').update(parts.message);
   else hash.update('raw\0').update(record);
   return hash.digest().subarray(0, 16);
 }
