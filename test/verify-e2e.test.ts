@@ -300,6 +300,7 @@ describe('verify: after the emulator rotates its key', () => {
     assert.equal(report.invalid, all.length - oldCount);
     assert.deepEqual(report.failures.map((f) => f.line), [oldCount + 1]);
     assert.equal(report.keys.source, 'saved');
+    assert.match(result.stderr, /^hint: the keys come from the copy saved by the listener .*if Konnect rotated its key since/);
     // And the old records alone pass with it.
     const oldOnly = join(home, 'old-only.jsonl');
     writeFileSync(oldOnly, lines(all.slice(0, oldCount)));

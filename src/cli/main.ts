@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerEmulate } from './commands/emulate.js';
+import { registerEvents } from './commands/events.js';
 import { registerListen } from './commands/listen.js';
 import { registerPs } from './commands/ps.js';
 import { registerVerify } from './commands/verify.js';
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerCleanup(program);
   registerPs(program);
   registerVerify(program);
+  registerEvents(program);
   registerEmulate(program);
   return program;
 }

@@ -8,11 +8,8 @@
  * // report.total → { records: 2000, valid: 1999, invalid: 1, unsigned: 0 }; report.failures → [{ file: 'events.jsonl', line: 17, result: 'invalid' }]
  */
 import type { KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { verifyRecordAsync, type Verification } from '../records/signing.js';
+import { isGzip, readLineBatches } from '../store/read.js';
 
 /** Record counts of one file or of a whole run. */
 export interface VerifyCounts {
@@ -66,10 +63,6 @@ export class VerifyFileError extends Error {
   }
 }
 
-const NEWLINE = 0x0a;
-const CR = 0x0d;
-const BLANK = /^\s*$/;
-
 function emptyCounts(): VerifyCounts {
   return { records: 0, valid: 0, invalid: 0, unsigned: 0 };
 }
@@ -83,18 +76,6 @@ function reason(error: unknown): string {
   return e.message ?? String(error);
 }
 
-/** True when the file starts with gzip's magic bytes (so a rotated segment reads the same whatever its name). */
-async function isGzip(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Checks up front that every file can be opened, so a typo fails before minutes of work. */
 export async function checkReadable(files: readonly string[]): Promise<void> {
   for (const file of files) {
@@ -103,45 +84,6 @@ export async function checkReadable(files: readonly string[]): Promise<void> {
     } catch (error) {
       throw new VerifyFileError(file, reason(error));
     }
-  }
-}
-
-/** The file's lines as [1-based number, text]; blank lines are skipped but counted, a trailing `\r` dropped. */
-async function* lines(file: string): AsyncGenerator<readonly [number, string]> {
-  const gzip = await isGzip(file);
-  const raw = createReadStream(file);
-  const source: Readable = gzip ? raw.pipe(createGunzip()) : raw;
-  // pipe() does not forward the file stream's errors to the gunzip stream.
-  if (source !== raw) raw.once('error', (error) => source.destroy(error));
-  let number = 0;
-  let carry: Buffer | undefined;
-  const emit = (bytes: Buffer): string | undefined => {
-    number++;
-    const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-    const text = bytes.toString('utf8', 0, end);
-    return BLANK.test(text) ? undefined : text;
-  };
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    let start = 0;
-    let nl = chunk.indexOf(NEWLINE);
-    while (nl >= 0) {
-      const piece = chunk.subarray(start, nl);
-      const text = emit(carry ? Buffer.concat([carry, piece]) : piece);
-      carry = undefined;
-      if (text !== undefined) yield [number, text];
-      start = nl + 1;
-      nl = chunk.indexOf(NEWLINE, start);
-    }
-    if (start < chunk.length) {
-      // Copy: the stream may reuse the chunk's memory.
-      const rest = Buffer.from(chunk.subarray(start));
-      carry = carry ? Buffer.concat([carry, rest]) : rest;
-    }
-  }
-  // A last line without a newline (a torn write, or a file written by hand) is still a record.
-  if (carry) {
-    const text = emit(carry);
-    if (text !== undefined) yield [number, text];
   }
 }
 
@@ -177,12 +119,14 @@ export async function verifyFiles(files: readonly string[], options: VerifyFiles
       else failuresOmitted++;
     };
     try {
-      for await (const [line, text] of lines(file)) {
-        const result = verifyRecordAsync(text, options.keys);
-        // A rejection is awaited later (in order); mark it handled now so it never counts as unhandled.
-        result.catch(() => {});
-        window.push({ line, result });
-        if (window.length >= concurrency) await settleOldest();
+      for await (const batch of readLineBatches(file)) {
+        for (const { number: line, text } of batch) {
+          const result = verifyRecordAsync(text, options.keys);
+          // A rejection is awaited later (in order); mark it handled now so it never counts as unhandled.
+          result.catch(() => {});
+          window.push({ line, result });
+          if (window.length >= concurrency) await settleOldest();
+        }
       }
       while (window.length > 0) await settleOldest();
     } catch (error) {

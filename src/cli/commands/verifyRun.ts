@@ -1,7 +1,5 @@
 /** Runs `konnect-audit verify`. */
 import type { KeyObject } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Connection } from '../../config/resolve.js';
 import { defaultDataDir } from '../../config/paths.js';
 import { KonnectClient } from '../../konnect/client.js';
@@ -9,6 +7,7 @@ import { importJwks, type Jwks } from '../../records/signing.js';
 import { parseJwks, readJwksFile } from '../../signatures/keyring.js';
 import { checkReadable, verifyFiles, VerifyFileError, type VerifyReport } from '../../signatures/verifyFiles.js';
 import { profilePaths, type ProfilePaths } from '../../store/paths.js';
+import { ACTIVE_EVENTS_FILE, storedEventFiles } from '../../store/read.js';
 import { VERSION } from '../../version.js';
 import { connectionFor } from '../connection.js';
 import { RuntimeError } from '../errors.js';
@@ -22,34 +21,20 @@ interface Keys {
   readonly keys: KeyObject[];
 }
 
-const SEGMENT = /^events-.+\.jsonl(\.gz)?$/;
-const ACTIVE = 'events.jsonl';
 const JWKS_PATH = '/v2/audit-log-webhook/jwks.json';
 // The JWKS endpoint is public: a stand-in token spares resolving one (and failing when there is none).
 const NO_TOKEN = 'unused-the-jwks-needs-no-token';
 
 /** The profile's stored events: rotated segments oldest first by name, then the active file. */
-async function storedEventFiles(paths: ProfilePaths, profile: string): Promise<string[]> {
-  let names: string[];
+async function profileEventFiles(paths: ProfilePaths, profile: string): Promise<string[]> {
+  let files: string[];
   try {
-    names = await readdir(paths.dir);
+    files = await storedEventFiles(paths.dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new RuntimeError(`cannot read ${paths.dir}: ${(error as Error).message}`);
-    names = [];
+    throw new RuntimeError(`cannot read ${paths.dir}: ${(error as Error).message}`);
   }
-  const plain = new Set(names.filter((n) => n.endsWith('.jsonl')));
-  const segments = names
-    .filter((n) => SEGMENT.test(n))
-    // A segment caught mid-compression exists twice: the plain file is the complete one.
-    .filter((n) => !(n.endsWith('.gz') && plain.has(n.slice(0, -3))))
-    .sort((a, b) => {
-      const x = a.replace(/\.gz$/, '');
-      const y = b.replace(/\.gz$/, '');
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-  const files = [...segments, ...(names.includes(ACTIVE) ? [ACTIVE] : [])].map((n) => join(paths.dir, n));
   if (files.length === 0) {
-    throw new RuntimeError(`no stored events for profile "${profile}": ${paths.dir} holds no ${ACTIVE} (give FILE arguments, or --data-dir / --profile)`);
+    throw new RuntimeError(`no stored events for profile "${profile}": ${paths.dir} holds no ${ACTIVE_EVENTS_FILE} (give FILE arguments, or --data-dir / --profile)`);
   }
   return files;
 }
@@ -131,7 +116,7 @@ export async function runVerify(files: readonly string[], flags: VerifyFlags): P
     return paths;
   };
 
-  const targets = files.length > 0 ? [...files] : await storedEventFiles(await profileFiles(), profile);
+  const targets = files.length > 0 ? [...files] : await profileEventFiles(await profileFiles(), profile);
   try {
     await checkReadable(targets);
   } catch (error) {
@@ -179,5 +164,11 @@ export async function runVerify(files: readonly string[], flags: VerifyFlags): P
     if (error.code !== 'EPIPE') throw error;
   });
   process.stdout.write(renderStructured((flags.output ?? 'text') as OutputFormat, result, () => renderText(report, keys, maxFailures)));
+  if (t.invalid > 0 && keys.source === 'saved') {
+    // Records signed after a key rotation fail against keys saved before it; Konnect keeps the old keys listed.
+    process.stderr.write(
+      `hint: the keys come from the copy saved by the listener (${keys.location}); if Konnect rotated its key since, check against its current keys: konnect-audit verify --jwks <(curl -s https://<region>.api.konghq.com/v2/audit-log-webhook/jwks.json)\n`,
+    );
+  }
   if (!ok) process.exitCode = 1;
 }
