@@ -34,11 +34,22 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `60s`, `2m`, `500ms`, or a number of seconds. */
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `60s`, `2m`, `500ms`, `24h`, `90d`, or a number of seconds. */
 export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`invalid ${flag} "${value}": use a duration such as 60s, 2m or 500ms`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`invalid ${flag} "${value}": use a duration such as 60s, 2m, 500ms, 24h or 90d`);
+  return Math.round(Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 's']!);
+}
+
+const SIZE_UNIT: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+
+/** `128MiB`, `1GB`, `500KiB`, or a number of bytes. */
+export function parseSize(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m ? SIZE_UNIT[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new UsageError(`invalid ${flag} "${value}": use a size such as 128MiB, 1GB or 500KiB`);
+  return Math.round(Number(m[1]) * unit);
 }
 

@@ -29,7 +29,10 @@ import { renderStructured, type OutputFormat } from '../cli/output/structured.js
 import type { RecordFilter } from '../jq/recordFilter.js';
 import type { ListenerSettings } from './settings.js';
 import { TailSink, type TailOutput } from './tailSink.js';
-import { Deduplicator } from './dedupe.js';
+import { DEDUPE_WINDOW_MS, Deduplicator } from './dedupe.js';
+import { StoreMaintenance } from './storeMaintenance.js';
+import { storedEventFiles } from '../store/read.js';
+import { segmentMayHoldSince } from '../store/segments.js';
 import { RecordVerifier } from './verification.js';
 import { RateLimitedWarnings } from './warnings.js';
 import { Keyring } from '../signatures/keyring.js';
@@ -85,15 +88,27 @@ export async function runListener(run: ListenerRun): Promise<number> {
   await ensurePrivateDir(paths.dir);
   const lock = await acquireProfileLock(paths.lockFile);
   try {
-    const events = await openEventLog(paths.eventsFile);
-    const quarantine = run.settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
-    const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
+    const { settings } = run;
     const warnings = new RateLimitedWarnings((line) => run.stderr.write(line));
+    const maintenance = new StoreMaintenance(paths.dir, { retainMs: settings.retainMs, retainBytes: settings.retainBytes }, (message) => warnings.warn(message));
+    maintenance.start();
+    const events = await openEventLog(paths.eventsFile, {
+      rotateBytes: settings.rotateBytes,
+      rotateIntervalMs: settings.rotateIntervalMs,
+      onRotated: (segment) => maintenance.segmentClosed(segment),
+    });
+    // An idle listener still closes a file that has grown old.
+    const rotationTimer = settings.rotateIntervalMs === undefined ? undefined : setInterval(() => void events.rotateIfDue(), Math.min(settings.rotateIntervalMs, 60_000));
+    rotationTimer?.unref();
+    const quarantine = settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
+    const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
     const verifier =
       run.settings.verify === 'off'
         ? undefined
         : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
-    const dedupe = run.settings.keepDuplicates ? undefined : await Deduplicator.load([paths.eventsFile, paths.quarantineFile]);
+    // Every file that can hold a record Konnect may still resend: segments of the last 8 days, the active file, quarantine.
+    const recent = (await storedEventFiles(paths.dir)).filter((file) => segmentMayHoldSince(file, Date.now() - DEDUPE_WINDOW_MS));
+    const dedupe = settings.keepDuplicates ? undefined : await Deduplicator.load([...recent, paths.quarantineFile]);
     dedupe?.startEviction();
     if (dedupe) run.logger.info({ records: dedupe.loaded, index_bytes: dedupe.index.bytes }, 'de-duplication index loaded');
     const store = storeFor(events, quarantine, verifier);
@@ -111,8 +126,10 @@ export async function runListener(run: ListenerRun): Promise<number> {
         // All valid is the normal case and stays quiet; anything else is worth a line at exit.
         if (Object.values(problems).some((n) => n > 0)) run.stderr.write(`${verifier.summary()}\n`);
       }
+      clearInterval(rotationTimer);
       await events.close();
       await quarantine?.close();
+      await maintenance.idle();
     }
   } finally {
     await lock.release();

@@ -74,7 +74,7 @@ describe('listen flag validation (kongctl texts)', () => {
     assert.equal(s.headerTimeoutMs, 500);
     assert.equal(s.requestTimeoutMs, 2000);
     usage({ ...ok, headerTimeout: '0s' }, '--header-timeout must be greater than zero');
-    usage({ ...ok, requestTimeout: 'soon' }, 'invalid --request-timeout "soon": use a duration such as 60s, 2m or 500ms');
+    usage({ ...ok, requestTimeout: 'soon' }, 'invalid --request-timeout "soon": use a duration such as 60s, 2m, 500ms, 24h or 90d');
     usage({ ...ok, headerTimeout: '40s' }, '--request-timeout must not be shorter than --header-timeout');
   });
 
@@ -83,6 +83,18 @@ describe('listen flag validation (kongctl texts)', () => {
     assert.equal(validateListenFlags({ ...ok, verify: 'ENFORCE' }).verify, 'enforce');
     assert.equal(validateListenFlags({ ...ok, verify: 'off' }).verify, 'off');
     usage({ ...ok, verify: 'strict' }, 'invalid --verify "strict", allowed values are: off, warn, enforce');
+  });
+
+  test('rotation and retention: sizes and durations, rotation at 128 MiB by default, nothing deleted by default', () => {
+    const d = validateListenFlags(ok);
+    assert.equal(d.rotateBytes, 128 * 1024 * 1024);
+    assert.equal(d.rotateIntervalMs, undefined);
+    assert.equal(d.retainMs, undefined);
+    assert.equal(d.retainBytes, undefined);
+    const s = validateListenFlags({ ...ok, rotateSize: '1GB', rotateInterval: '24h', retain: '90d', retainSize: '10GiB' });
+    assert.deepEqual([s.rotateBytes, s.rotateIntervalMs, s.retainMs, s.retainBytes], [1e9, 86_400_000, 90 * 86_400_000, 10 * 1024 ** 3]);
+    usage({ ...ok, rotateSize: 'big' }, 'invalid --rotate-size "big": use a size such as 128MiB, 1GB or 500KiB');
+    usage({ ...ok, retain: '0d' }, '--retain must be greater than zero');
   });
 
   test('--jq requires --tail', () => {

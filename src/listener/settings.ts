@@ -3,7 +3,7 @@
  * texts (reference §1). Pure: no I/O, so every rule is a unit test.
  */
 import { UsageError } from '../cli/errors.js';
-import { parseDuration, parseListenAddress } from '../cli/parse.js';
+import { parseDuration, parseListenAddress, parseSize } from '../cli/parse.js';
 import { LOG_FORMATS, type LogFormat } from '../records/render.js';
 import { defaultDestinationName } from './hostName.js';
 import { VERIFY_MODES, type VerifyMode } from './verification.js';
@@ -15,6 +15,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_HEADER_TIMEOUT = '10s';
 /** Whole request, body included: a 1 MiB batch over a slow link fits easily. */
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
+export const DEFAULT_ROTATE_SIZE = '128MiB';
 
 /** Raw flag values as the command line gives them. */
 export interface ListenFlags {
@@ -37,6 +38,10 @@ export interface ListenFlags {
   readonly requestTimeout?: string;
   readonly verify?: string;
   readonly keepDuplicates?: boolean;
+  readonly rotateSize?: string;
+  readonly rotateInterval?: string;
+  readonly retain?: string;
+  readonly retainSize?: string;
 }
 
 /** Validated settings. */
@@ -66,6 +71,14 @@ export interface ListenerSettings {
   readonly verify: VerifyMode;
   /** Store records already stored (off by default: a retried or replayed record is stored once). */
   readonly keepDuplicates: boolean;
+  /** events.jsonl becomes a segment once this big. */
+  readonly rotateBytes: number;
+  /** ... or once its first record is this old (none: size only). */
+  readonly rotateIntervalMs: number | undefined;
+  /** Segments older than this are deleted (none: kept). */
+  readonly retainMs: number | undefined;
+  /** Oldest segments are deleted while all are larger than this (none: no limit). */
+  readonly retainBytes: number | undefined;
 }
 
 const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -165,7 +178,17 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     requestTimeoutMs,
     verify: verify as VerifyMode,
     keepDuplicates: flags.keepDuplicates ?? false,
+    rotateBytes: positiveSize(flags.rotateSize ?? DEFAULT_ROTATE_SIZE, '--rotate-size'),
+    rotateIntervalMs: flags.rotateInterval === undefined ? undefined : positiveDuration(flags.rotateInterval, '--rotate-interval'),
+    retainMs: flags.retain === undefined ? undefined : positiveDuration(flags.retain, '--retain'),
+    retainBytes: flags.retainSize === undefined ? undefined : positiveSize(flags.retainSize, '--retain-size'),
   };
+}
+
+function positiveSize(value: string, flag: string): number {
+  const bytes = parseSize(value, flag);
+  if (bytes <= 0) throw new UsageError(`${flag} must be greater than zero`);
+  return bytes;
 }
 
 function positiveDuration(value: string, flag: string): number {

@@ -7,8 +7,8 @@
  * more: 29 to 57 bytes per record (41.9 MB for a million), and no JavaScript object per record.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { splitSignature } from '../records/signing.js';
+import { readLineBatches } from './read.js';
 
 const KEY_WORDS = 4;
 const MIN_CAPACITY = 1 << 12;
@@ -146,44 +146,21 @@ function stampOf(ms: number): number {
 }
 
 /**
- * Adds the key of every record stored in `files` (missing files are skipped), dated now: the
- * index a listener starts with, so a record stored before a restart is not stored again.
- * Resolves with the number of records read.
+ * Adds the key of every record stored in `files` (plain or gzip; missing files are skipped), dated
+ * now: the index a listener starts with, so a record stored before a restart (or a rotation) is not
+ * stored again. Resolves with the number of records read.
  */
 export async function indexStoredRecords(index: DedupeIndex, files: readonly string[], nowMs = Date.now()): Promise<number> {
   let records = 0;
   for (const file of files) {
-    let handle;
     try {
-      handle = await open(file, 'r');
+      for await (const batch of readLineBatches(file)) {
+        for (const line of batch) index.add(recordKey(line.bytes), nowMs);
+        records += batch.length;
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
-    }
-    try {
-      const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
-      let carry = Buffer.alloc(0);
-      for (;;) {
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-        if (bytesRead === 0) break;
-        const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-        let start = 0;
-        for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
-          if (nl > start) {
-            index.add(recordKey(data.subarray(start, nl)), nowMs);
-            records++;
-          }
-          start = nl + 1;
-        }
-        // The unfinished last line waits for the next chunk (a copy: the chunk is reused).
-        carry = Buffer.from(data.subarray(start));
-      }
-      if (carry.length > 0) {
-        index.add(recordKey(carry), nowMs);
-        records++;
-      }
-    } finally {
-      await handle.close();
     }
   }
   return records;

@@ -3,10 +3,12 @@
  * concurrent requests cost one durable write per batch instead of one each.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { newestSegmentEnd, segmentName } from './rotation.js';
 import { DIR_MODE, FILE_MODE, syncDir } from './files.js';
 
+const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC;
 const NEWLINE = 0x0a;
 const NEWLINE_BYTES = Buffer.from([NEWLINE]);
 
@@ -47,6 +49,10 @@ export interface EventLog {
   readonly fsyncs: number;
   /** Finishes pending appends, then closes the file; later appends reject. */
   close(): Promise<void>;
+  /** Closes the active file into a segment now if the rotation interval has passed (for a timer). */
+  rotateIfDue(): Promise<string | undefined>;
+  /** Segments closed by this instance. */
+  readonly rotations: number;
 }
 
 interface Waiter {
@@ -63,18 +69,31 @@ interface Waiter {
  * const log = await openEventLog(paths.eventsFile);
  * await log.append([Buffer.from('{"event":1}')]);
  */
-export async function openEventLog(path: string): Promise<EventLog> {
+export interface RotationOptions {
+  /** Rotate once the file holds this many bytes (checked before each write). */
+  readonly rotateBytes?: number;
+  /** Rotate once the file's first record is this old (checked before each write and by rotateIfDue). */
+  readonly rotateIntervalMs?: number;
+  /** Called with each closed segment's path (e.g. to compress it in the background). */
+  readonly onRotated?: (segmentPath: string) => void;
+  readonly now?: () => number;
+}
+
+export async function openEventLog(path: string, rotation: RotationOptions = {}): Promise<EventLog> {
   // Create-only: tightening an existing directory is the caller's choice (ensurePrivateDir), never a side effect.
   await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
   // O_DSYNC: each write returns once its bytes (and the size that reaches them) are on disk, so a
   // group costs one trip to the thread pool instead of a write and an fsync.
-  const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC, FILE_MODE);
+  const handle = await open(path, OPEN_FLAGS, FILE_MODE);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new Error(`events file ${path} is not a regular file`);
     const size = await dropTornTail(handle, stat.size);
     await syncDir(dirname(path)); // the file's directory entry is durable too
-    return new GroupCommitLog(path, handle, size);
+    const now = rotation.now ?? Date.now;
+    // The file's first receipt: its creation time where the file system records one.
+    const startedAt = size > 0 && stat.birthtimeMs > 0 ? stat.birthtimeMs : now();
+    return new GroupCommitLog(path, handle, size, { ...rotation, now }, startedAt, await newestSegmentEnd(dirname(path)));
   } catch (error) {
     await handle.close();
     throw error;
@@ -114,12 +133,74 @@ class GroupCommitLog implements EventLog {
   #appended = 0;
   #fsyncs = 0;
 
+  #handle: FileHandle;
+  #startedAt: number;
+  #lastSegmentEnd: number;
+  #rotations = 0;
+
   constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    handle: FileHandle,
     size: number,
+    private readonly rotation: RotationOptions & { readonly now: () => number },
+    startedAt: number,
+    lastSegmentEnd: number,
   ) {
+    this.#handle = handle;
     this.#goodSize = size;
+    this.#startedAt = startedAt;
+    this.#lastSegmentEnd = lastSegmentEnd;
+  }
+
+  get rotations(): number {
+    return this.#rotations;
+  }
+
+  /** Runs a rotation between two group writes (never during one), then lets waiting appends go. */
+  async rotateIfDue(): Promise<string | undefined> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#closing || !this.#rotationDue()) return undefined;
+    const job = this.#rotateNow();
+    this.#flushing = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.#flushing.then(() => {
+      this.#flushing = this.#waiters.length > 0 ? this.#flushLoop() : undefined;
+    });
+    return job;
+  }
+
+  #rotationDue(): boolean {
+    if (this.#goodSize === 0) return false;
+    const { rotateBytes, rotateIntervalMs, now } = this.rotation;
+    return (rotateBytes !== undefined && this.#goodSize >= rotateBytes) || (rotateIntervalMs !== undefined && now() - this.#startedAt >= rotateIntervalMs);
+  }
+
+  /**
+   * Renames the file to a segment named by its receive-time range and starts a new one. A crash
+   * between the two steps leaves the segment and no active file, which the next open creates.
+   */
+  async #rotateNow(): Promise<string> {
+    if (this.#tailSuspect) await this.#handle.truncate(this.#goodSize);
+    this.#tailSuspect = false;
+    const now = this.rotation.now();
+    // Each segment ends strictly after the one before, so names never repeat and sort in receive order.
+    const last = Math.max(now, this.#lastSegmentEnd + 1000);
+    const dir = dirname(this.path);
+    const segment = join(dir, segmentName(Math.min(this.#startedAt, last), last));
+    await rename(this.path, segment);
+    const next = await open(this.path, OPEN_FLAGS, FILE_MODE);
+    await syncDir(dir);
+    const old = this.#handle;
+    this.#handle = next;
+    await old.close();
+    this.#goodSize = 0;
+    this.#startedAt = now;
+    this.#lastSegmentEnd = last;
+    this.#rotations++;
+    this.rotation.onRotated?.(segment);
+    return segment;
   }
 
   get appended(): number {
@@ -146,13 +227,20 @@ class GroupCommitLog implements EventLog {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#flushing;
-      await this.handle.close();
+      await this.#handle.close();
     })();
     return this.#closing;
   }
 
   async #flushLoop(): Promise<void> {
     while (this.#waiters.length > 0) {
+      if (this.#rotationDue()) {
+        try {
+          await this.#rotateNow();
+        } catch {
+          // A failed rotation leaves the file as it was: keep appending to it, try again next time.
+        }
+      }
       const chunks = this.#queue;
       const waiters = this.#waiters;
       const count = this.#queuedRecords;
@@ -172,21 +260,21 @@ class GroupCommitLog implements EventLog {
 
   async #writeDurably(chunks: Buffer[]): Promise<void> {
     // A failed batch may have left part of itself behind: cut it before writing again.
-    if (this.#tailSuspect) await this.handle.truncate(this.#goodSize);
+    if (this.#tailSuspect) await this.#handle.truncate(this.#goodSize);
     this.#tailSuspect = true;
     let length = 0;
     for (const chunk of chunks) length += chunk.length;
     try {
       // One writev of the queued slices: no copy of the batch into a new buffer.
-      let offset = (await this.handle.writev(chunks)).bytesWritten;
+      let offset = (await this.#handle.writev(chunks)).bytesWritten;
       if (offset < length) {
         // A short write (the disk filled up, a signal): the rest goes out piece by piece.
         const rest = Buffer.concat(chunks, length);
-        while (offset < length) offset += (await this.handle.write(rest, offset, length - offset, null)).bytesWritten;
+        while (offset < length) offset += (await this.#handle.write(rest, offset, length - offset, null)).bytesWritten;
       }
     } catch (error) {
       // Unacknowledged bytes must not stay (a retry would duplicate them, a partial line would tear).
-      await this.handle.truncate(this.#goodSize).then(
+      await this.#handle.truncate(this.#goodSize).then(
         () => (this.#tailSuspect = false),
         () => {},
       );
