@@ -2,10 +2,11 @@
  * `npm run bench`: runs every benchmark side by side and prints Markdown tables to paste into
  * BENCHMARKS.md, ending with the goals of the listener, each marked met or missed.
  * `BENCH_SCALE=0.1 npm run bench` for a quick run; `BENCH_ONLY=ingest,memory` runs some sections
- * (emulator, e2e, jq, ingest, memory, startup).
+ * (emulator, e2e, jq, ingest, memory, startup, events).
  */
 import os from 'node:os';
 import { benchEmulator } from './emulator.js';
+import { benchEvents } from './events.js';
 import { benchBatches, benchPosts, benchSteady } from './ingest.js';
 import { benchJq, FILTERS } from './jq.js';
 import { benchListener } from './listener.js';
@@ -114,6 +115,13 @@ if (wanted('jq')) {
   console.log('\n| filter | tool | records | seconds | records/s |');
   console.log('|---|---|---:|---:|---:|');
   for (const row of await benchJq(scale)) console.log(`| ${row.filter} | ${row.tool} | ${row.records} | ${row.seconds.toFixed(2)} | ${int(row.recordsPerSecond)} |`);
+}
+
+if (wanted('events')) {
+  console.log('\n## `konnect-audit events` scan rate (one gzip segment of 90% of the records, then events.jsonl)\n');
+  console.log('| run | records | seconds | records/s |');
+  console.log('|---|---:|---:|---:|');
+  for (const row of benchEvents(scale)) console.log(`| ${row.run.replace(/\|/g, "\\|")} | ${int(row.records)} | ${row.seconds.toFixed(2)} | ${int(row.recordsPerSecond)} |`);
 }
 
 if (goals.length > 0) {
