@@ -110,8 +110,32 @@ const valid = lines.filter((l) => verifyRecord(l, keys) === 'valid').length;
 console.log(`  ${file}: ${lines.length} records, ${valid} with a valid Ed25519 signature`);
 console.log(dim(`  first: ${lines[0]?.slice(0, 150)}...`));
 
+step('8. Check them offline (konnect-audit verify) and query them (konnect-audit events -o table)');
+const verifyRun = await runCli(['verify', '--data-dir', dataDir]);
+console.log(indent(verifyRun.stdout));
+const eventsRun = await runCli(['events', '--data-dir', dataDir, '--type', 'authorization', '-o', 'table']);
+console.log(indent(eventsRun.stdout));
+
 await emulator.stop();
 rmSync(dataDir, { recursive: true, force: true });
 const clean = (await Promise.resolve(emulator.inspect())).destinations.length === 0;
 console.log(`\n${bold(`Done: ${printed} events streamed, ${lines.length} stored, ${valid} verified; Konnect left ${clean ? 'clean' : 'NOT clean'}.`)}`);
-process.exitCode = code === 0 && lines.length > 0 && valid === lines.length && clean ? 0 : 1;
+process.exitCode = code === 0 && lines.length > 0 && valid === lines.length && clean && verifyRun.status === 0 && eventsRun.status === 0 ? 0 : 1;
+
+/** Runs the CLI to completion (asynchronously: this process serves the emulator it talks to). */
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KONNECT_TOKEN: '' } });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.once('exit', (status) => resolve({ status, stdout }));
+  });
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
