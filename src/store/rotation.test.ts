@@ -65,7 +65,23 @@ describe('rotation of the events log', () => {
     assert.deepEqual(segments(), [...segments()].sort(), 'names sort in receive order');
   });
 
-  test('a crash between the rename and the new file leaves a segment and no active file: the next open starts one', async () => {
+  test('by interval: rotateIfDue closes a file whose first record is older than the interval, and only then', async () => {
+    let now = T0;
+    const log = await openEventLog(join(dir, 'events.jsonl'), { rotateIntervalMs: 3_600_000, now: () => now });
+    assert.equal(await log.rotateIfDue(), undefined, 'an empty file is never rotated');
+    await log.append(recs('a'));
+    now = T0 + 3_599_000;
+    assert.equal(await log.rotateIfDue(), undefined, 'not yet');
+    now = T0 + 3_600_000;
+    const segment = await log.rotateIfDue();
+    assert.equal(segment, join(dir, 'events-20261127T170000Z-20261127T180000Z.jsonl'));
+    await log.append(recs('b'));
+    await log.close();
+    assert.equal(readFileSync(segment, 'utf8'), '{"n":"a"}\n');
+    assert.equal(readFileSync(join(dir, 'events.jsonl'), 'utf8'), '{"n":"b"}\n');
+  });
+
+    test('a crash between the rename and the new file leaves a segment and no active file: the next open starts one', async () => {
     writeFileSync(join(dir, 'events-20261127T170000Z-20261127T170005Z.jsonl'), '{"n":"a"}\n');
     const log = await openEventLog(join(dir, 'events.jsonl'), { rotateBytes: 1, now: () => T0 });
     await log.append(recs('b'));
