@@ -7,11 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
 import { registerCleanup } from './commands/cleanup.js';
+import { registerDestinations } from './commands/destinations.js';
 import { registerEmulate } from './commands/emulate.js';
 import { registerEvents } from './commands/events.js';
 import { registerListen } from './commands/listen.js';
 import { registerPs } from './commands/ps.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWebhook } from './commands/webhook.js';
 
 function buildProgram(): Command {
   const program = new Command('konnect-audit')
@@ -28,6 +30,8 @@ function buildProgram(): Command {
   registerPs(program);
   registerVerify(program);
   registerEvents(program);
+  registerWebhook(program);
+  registerDestinations(program);
   registerEmulate(program);
   return program;
 }

@@ -1,0 +1,190 @@
+/**
+ * `webhook get|status|set|disable` and `destinations list|get|delete` end to end: the built CLI
+ * against the in-process emulator, checking that the webhook's authorization is never printed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type Emulator } from '../src/emulator/index.js';
+import { KonnectClient } from '../src/konnect/client.js';
+import { runCliAsync } from './support/cli.js';
+import { freePort } from './support/wait.js';
+
+const SECRET = 'Bearer sumo-secret-4b1d';
+let emulator: Emulator;
+let home: string;
+let konnect: KonnectClient;
+/** A receiver that accepts every delivery (200), so the webhook stays active. */
+let receiver: Server;
+let receiverUrl: string;
+
+function cli(args: string[]) {
+  return runCliAsync([...args, '--base-url', emulator.baseUrl, '--pat', emulator.token], {
+    env: { XDG_CONFIG_HOME: join(home, 'config'), HOME: home, KONNECT_TOKEN: '', KONNECT_AUDIT_PROFILE: '' },
+  });
+}
+
+/** Runs the CLI, expects exit 0 and no secret anywhere in its output. */
+async function ok(args: string[]): Promise<string> {
+  const r = await cli(args);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.ok(!(r.stdout + r.stderr).includes('sumo-secret'), `the secret was printed: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  emulator = await startEmulator({ port: 0, timeScale: 0.01, flushMs: 50 });
+  home = mkdtempSync(join(tmpdir(), 'konnect-audit-webhook-'));
+  konnect = new KonnectClient({ baseUrl: emulator.baseUrl, token: emulator.token });
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/audit-logs`;
+});
+after(async () => {
+  await emulator.stop();
+  await new Promise((resolve) => receiver.close(resolve));
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('webhook', () => {
+  test('get on an unconfigured region says so; status is unconfigured', async () => {
+    const text = await ok(['webhook', 'get']);
+    assert.match(text, /not configured/);
+    const json = JSON.parse(await ok(['webhook', 'get', '-o', 'json'])) as Record<string, unknown>;
+    assert.equal(json.endpoint, 'unconfigured');
+    assert.equal(json.authorization, '<none>');
+    const status = JSON.parse(await ok(['webhook', 'status', '-o', 'json'])) as Record<string, unknown>;
+    assert.equal(status.webhook_status, 'unconfigured');
+  });
+
+  test('invalid values are refused before any call (exit 2), and nothing changes', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--endpoint', 'ftp://example.com/x', '--authorization', SECRET], /--endpoint.*https:\/\/ or http:\/\/ URL/],
+      [['--endpoint', 'not a url', '--authorization', SECRET], /--endpoint/],
+      [['--endpoint', 'https://example.com/x', '--authorization', ''], /--authorization.*must not be empty/],
+      [['--endpoint', 'https://example.com/x', '--log-format', 'xml'], /--log-format.*cef, json, cps/],
+      [['--enabled=maybe'], /--enabled.*true or false/],
+      [[], /nothing to set/],
+    ];
+    for (const [args, message] of cases) {
+      // A base URL where nothing listens: exit 2 proves no call was attempted (a call would be exit 1).
+      const r = await runCliAsync(['webhook', 'set', ...args, '--base-url', `http://127.0.0.1:${await freePort()}`, '--pat', 'x']);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    }
+    assert.equal((await konnect.getWebhook()).endpoint, 'unconfigured');
+  });
+
+  test("set (the tutorial's PATCH) then get reflects it; the secret is never printed", async () => {
+    const endpoint = receiverUrl;
+    const set = JSON.parse(await ok(['webhook', 'set', '--endpoint', endpoint, '--authorization', SECRET, '--log-format', 'json', '-o', 'json'])) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(set).sort(), ['authorization', 'enabled', 'endpoint', 'log_format', 'skip_ssl_verification', 'updated_at']);
+    assert.deepEqual({ ...set, updated_at: undefined }, { endpoint, enabled: true, log_format: 'json', skip_ssl_verification: false, authorization: '<set>', updated_at: undefined });
+
+    const text = await ok(['webhook', 'get']);
+    assert.match(text, new RegExp(`^endpoint: +${endpoint}$`, 'm'));
+    assert.match(text, /^enabled: +true$/m);
+    assert.match(text, /^log_format: +json$/m);
+    assert.match(text, /^authorization: +<not shown/m);
+    const yaml = await ok(['webhook', 'get', '-o', 'yaml']);
+    assert.match(yaml, /^---\nendpoint: /);
+
+    await ok(['webhook', 'set', '--log-format', 'cef', '--skip-ssl-verification', '--enabled=false']);
+    const got = JSON.parse(await ok(['webhook', 'get', '-o', 'json'])) as Record<string, unknown>;
+    assert.deepEqual([got.endpoint, got.log_format, got.skip_ssl_verification, got.enabled, got.authorization], [endpoint, 'cef', true, false, '<unknown>']);
+  });
+
+  test('status active, then disable', async () => {
+    await ok(['webhook', 'set', '--enabled']);
+    const status = JSON.parse(await ok(['webhook', 'status', '-o', 'json'])) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(status).sort(), ['last_attempt_at', 'last_response_code', 'last_response_message', 'webhook_enabled', 'webhook_status']);
+    assert.equal(status.webhook_status, 'active');
+    assert.equal(status.webhook_enabled, true);
+    await emulator.generate({ count: 3 });
+    await emulator.idle();
+    const text = await ok(['webhook', 'status']);
+    assert.match(text, /^status: +active \(enabled\)$/m);
+    assert.match(text, /^last response: 200/m);
+
+    assert.match(await ok(['webhook', 'disable']), /^Disabled the region's audit-log webhook/);
+    assert.equal((await konnect.getWebhook()).enabled, false);
+    const disabled = JSON.parse(await ok(['webhook', 'disable', '-o', 'json'])) as Record<string, unknown>;
+    assert.equal(disabled.enabled, false);
+    assert.match(await ok(['webhook', 'status']), /disabled: Konnect sends nothing/);
+  });
+
+  test('status inactive after failed deliveries says to fix the endpoint and replay the gap', async () => {
+    // Nothing listens on the endpoint: delivery fails and, retries exhausted, the webhook turns inactive.
+    await ok(['webhook', 'set', '--endpoint', `http://127.0.0.1:${await freePort()}/gone`, '--authorization', SECRET, '--log-format', 'json']);
+    await emulator.generate({ count: 5 });
+    await emulator.idle();
+    const text = await ok(['webhook', 'status']);
+    assert.match(text, /^status: +inactive \(enabled\)$/m);
+    assert.match(text, /fix the endpoint/);
+    assert.match(text, /konnect-audit replay \(coming\)/);
+    assert.match(text, /audit-log-replay-job/);
+    await ok(['webhook', 'disable']);
+  });
+});
+
+describe('destinations', () => {
+  test('list, get, delete, with -o json shapes', async () => {
+    assert.equal(await ok(['destinations', 'list']), 'No audit-log destinations.\n');
+    const a = await konnect.createDestination({ name: 'siem-a', endpoint: 'https://siem.example.com/a', authorization: SECRET, log_format: 'json' });
+    const b = await konnect.createDestination({ name: 'siem-b', endpoint: 'https://siem.example.com/b', authorization: SECRET, log_format: 'cef' });
+
+    const text = (await ok(['destinations', 'list'])).trimEnd().split('\n');
+    assert.match(text[0]!, /^ID +NAME +ENDPOINT +FORMAT +CREATED$/);
+    assert.equal(text.length, 3);
+    assert.match(text.find((l) => l.startsWith(a.id))!, new RegExp(`^${a.id} +siem-a +https://siem\\.example\\.com/a +json +${a.created_at.replace(/\./g, '\\.')}$`));
+
+    const list = JSON.parse(await ok(['destinations', 'list', '-o', 'json'])) as Record<string, unknown>[];
+    assert.deepEqual(list.map((d) => d.id).sort(), [a.id, b.id].sort());
+    for (const d of list) assert.deepEqual(Object.keys(d).sort(), ['created_at', 'endpoint', 'id', 'log_format', 'name', 'skip_ssl_verification', 'updated_at']);
+
+    assert.deepEqual(JSON.parse(await ok(['destinations', 'get', a.id, '-o', 'json'])), a);
+    assert.match(await ok(['destinations', 'get', a.id]), /^name: +siem-a$/m);
+
+    assert.equal(await ok(['destinations', 'delete', b.id]), `Deleted audit-log destination: ${b.id}\n`);
+    assert.deepEqual(JSON.parse(await ok(['destinations', 'delete', a.id, '-o', 'json'])), { id: a.id, deleted: true });
+    assert.deepEqual(await konnect.listDestinations(), []);
+  });
+
+  test('unknown id: a clear 404 message, exit 1', async () => {
+    const id = '3b9f1a40-0000-4000-8000-000000000000';
+    for (const command of ['get', 'delete']) {
+      const r = await cli(['destinations', command, id]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, `error: no audit-log destination with id "${id}" (Konnect answered 404; list them with konnect-audit destinations list)\n`);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('deleting a destination bound to the webhook: a clear 409 message, exit 1, and the destination stays', async () => {
+    const d = await konnect.createDestination({ name: 'bound', endpoint: 'https://siem.example.com/bound', authorization: SECRET, log_format: 'json' });
+    await konnect.updateWebhookV3({ audit_log_destination_id: d.id, enabled: true });
+    const r = await cli(['destinations', 'delete', d.id]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: cannot delete audit-log destination ${d.id}: Konnect answered 409 \\(Destination is in use\\): a webhook`));
+    assert.match(r.stderr, /Disable and unbind the webhook first/);
+    assert.match(r.stderr, new RegExp(`konnect-audit cleanup --destination-id ${d.id}`));
+    assert.equal((await konnect.getDestination(d.id)).id, d.id);
+
+    // The webhook's view of a bound destination names it, still without any secret.
+    const got = JSON.parse(await ok(['webhook', 'get', '-o', 'json'])) as Record<string, unknown>;
+    assert.equal(got.audit_log_destination_id, d.id);
+
+    // Following the advice works: unbind, then delete.
+    await ok(['webhook', 'disable']);
+    await konnect.deleteWebhookV3();
+    await ok(['destinations', 'delete', d.id]);
+  });
+});
