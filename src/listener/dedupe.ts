@@ -20,10 +20,13 @@ export class Deduplicator {
     readonly loaded: number,
   ) {}
 
-  /** Builds the index from the stored files (missing ones are skipped). */
-  static async load(files: readonly string[]): Promise<Deduplicator> {
+  /**
+   * Builds the index from the stored files (missing ones are skipped; an unreadable one is reported
+   * to onError and skipped, so a damaged old segment never stops a listener from receiving).
+   */
+  static async load(files: readonly string[], onError?: (file: string, error: Error) => void): Promise<Deduplicator> {
     const index = new DedupeIndex();
-    const loaded = await indexStoredRecords(index, files);
+    const loaded = await indexStoredRecords(index, files, Date.now(), onError);
     return new Deduplicator(index, loaded);
   }
 

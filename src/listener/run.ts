@@ -108,7 +108,9 @@ export async function runListener(run: ListenerRun): Promise<number> {
         : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
     // Every file that can hold a record Konnect may still resend: segments of the last 8 days, the active file, quarantine.
     const recent = (await storedEventFiles(paths.dir)).filter((file) => segmentMayHoldSince(file, Date.now() - DEDUPE_WINDOW_MS));
-    const dedupe = settings.keepDuplicates ? undefined : await Deduplicator.load([...recent, paths.quarantineFile]);
+    const dedupe = settings.keepDuplicates
+      ? undefined
+      : await Deduplicator.load([...recent, paths.quarantineFile], (file, error) => warnings.warn(`warning: cannot read ${file} for de-duplication (its records may be stored again if Konnect resends them): ${error.message}`));
     dedupe?.startEviction();
     if (dedupe) run.logger.info({ records: dedupe.loaded, index_bytes: dedupe.index.bytes }, 'de-duplication index loaded');
     const store = storeFor(events, quarantine, verifier);

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { signingKeyFromSeed } from '../records/signing.js';
-import { DedupeIndex, recordKey } from './dedupe.js';
+import { DedupeIndex, indexStoredRecords, recordKey } from './dedupe.js';
 
 const key = signingKeyFromSeed(Buffer.alloc(32, 3));
 const signedJson = (body: string) => `${body.slice(0, -1)},"sig":"${key.sign(body)}"}`;
@@ -25,6 +29,26 @@ describe('recordKey', () => {
     assert.deepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":1}')));
     assert.notDeepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":2}')));
     assert.equal(recordKey(Buffer.from('x')).length, 16);
+  });
+});
+
+describe('indexStoredRecords', () => {
+  test('reads plain and gzip files; a corrupt one is reported and skipped when asked, thrown otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'konnect-audit-dedupe-'));
+    try {
+      writeFileSync(join(dir, 'a.jsonl.gz'), gzipSync('{"a":1}\n{"a":2}\n'));
+      writeFileSync(join(dir, 'bad.jsonl.gz'), Buffer.concat([gzipSync('{"b":1}\n').subarray(0, 12)]));
+      writeFileSync(join(dir, 'c.jsonl'), '{"c":1}\n');
+      const files = ['a.jsonl.gz', 'bad.jsonl.gz', 'missing.jsonl', 'c.jsonl'].map((f) => join(dir, f));
+      const problems: string[] = [];
+      const index = new DedupeIndex();
+      assert.equal(await indexStoredRecords(index, files, Date.now(), (file) => problems.push(file)), 3);
+      assert.deepEqual(problems, [join(dir, 'bad.jsonl.gz')]);
+      assert.ok(index.has(recordKey(Buffer.from('{"a":2}'))) && index.has(recordKey(Buffer.from('{"c":1}'))));
+      await assert.rejects(indexStoredRecords(new DedupeIndex(), files));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

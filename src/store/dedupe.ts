@@ -150,7 +150,13 @@ function stampOf(ms: number): number {
  * now: the index a listener starts with, so a record stored before a restart (or a rotation) is not
  * stored again. Resolves with the number of records read.
  */
-export async function indexStoredRecords(index: DedupeIndex, files: readonly string[], nowMs = Date.now()): Promise<number> {
+export async function indexStoredRecords(
+  index: DedupeIndex,
+  files: readonly string[],
+  nowMs = Date.now(),
+  /** Called for a file that cannot be read (a corrupt segment); without it, the error is thrown. */
+  onError?: (file: string, error: Error) => void,
+): Promise<number> {
   let records = 0;
   for (const file of files) {
     try {
@@ -160,7 +166,8 @@ export async function indexStoredRecords(index: DedupeIndex, files: readonly str
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if (!onError) throw error;
+      onError(file, error as Error);
     }
   }
   return records;
