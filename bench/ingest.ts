@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, memory, MB } from './support/proc.js';
-import { AUTHORIZATION, beforeTarget, nginxAvailable, startDurableNodeTarget, startListenerTarget, startMinimalNodeTarget, startNginxTarget, type Target } from './support/targets.js';
+import { AUTHORIZATION, beforeTarget, nginxAvailable, startDurableNodeTarget, startGunzipOnlyTarget, startListenerTarget, startMinimalNodeTarget, startNginxTarget, type Target } from './support/targets.js';
 import { recordBytes, runWrk } from './support/wrk.js';
 
 export interface PostsRow {
@@ -120,22 +120,6 @@ export async function postBatches(url: string, records: number, options: { conne
   const result = JSON.parse(output) as PosterResult;
   if (result.failures > 0) throw new Error(`batch poster: ${result.failures} batches failed (${result.failureReasons.join(', ')})`);
   return result;
-}
-
-/** A receiver in its own process that only gunzips and counts (no store): the batch baseline. */
-async function startGunzipOnlyTarget(): Promise<Target> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./minimal-receiver.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
-  return {
-    name: 'minimal node:http receiver (gunzip and count, no store)',
-    pid: child.pid!,
-    url: `http://127.0.0.1:${port}/audit-logs`,
-    storedRecords: () => undefined,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
 }
 
 /** 1 MiB gzip batches over 4 connections: the listener (one fsync per request at most) and the gunzip-only floor. */

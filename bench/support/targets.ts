@@ -96,16 +96,23 @@ export function startDurableNodeTarget(): Promise<Target> {
   return startScriptTarget('minimal-durable-receiver.mjs', 'minimal node:http receiver + group-committed O_DSYNC appends (no checks)');
 }
 
-async function startScriptTarget(script: string, name: string): Promise<Target> {
+/** A receiver in its own process that only gunzips and counts (no store): the batch baseline. */
+export function startGunzipOnlyTarget(): Promise<Target> {
+  return startScriptTarget('minimal-receiver.mjs', 'minimal node:http receiver (gunzip and count, no store)', { stores: false });
+}
+
+/** Runs one of bench/'s receiver scripts, which prints its port; the ones that store get a file to append to. */
+async function startScriptTarget(script: string, name: string, options: { stores?: boolean } = {}): Promise<Target> {
+  const stores = options.stores ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'konnect-audit-bench-min-'));
   const file = join(dir, 'events.jsonl');
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`../${script}`, import.meta.url)), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`../${script}`, import.meta.url)), ...(stores ? [file] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
   return {
     name,
     pid: child.pid!,
     url: `http://127.0.0.1:${port}/audit-logs`,
-    storedRecords: () => countLines(file),
+    storedRecords: () => (stores ? countLines(file) : undefined),
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);

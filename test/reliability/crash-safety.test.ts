@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { call } from '../support/api.js';
 import { runCliAsync, startCli, type CliProcess } from '../support/cli.js';
-import { eventually } from '../support/wait.js';
+import { eventually, listenerPort } from '../support/wait.js';
 
 const AUTH = 'Bearer crash-secret';
 const PROFILE = 'crash';
@@ -53,22 +52,6 @@ function recordId(round: number, seq: number): string {
 function record(id: string): string {
   const head = `{"crash":"${id}","pad":"`;
   return `${head}${'x'.repeat(RECORD_BYTES - head.length - 2)}"}`;
-}
-
-/**
- * A free port below Linux's ephemeral range (32768-60999), so that no outgoing connection (there are
- * many here) takes it between this check and the listener's bind, as can happen with freePort().
- */
-async function listenerPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + randomInt(12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
 }
 
 let emulator: Emulator;

@@ -11,16 +11,15 @@
  * Timeouts use KONNECT_AUDIT_KONNECT_TIMEOUT_MS (the client's per-attempt timeout, default 60 s).
  */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startEmulator, type Emulator, type FaultSpec } from '../../src/emulator/index.js';
 import { runCliAsync, startCli, type CliProcess } from '../support/cli.js';
-import { eventually } from '../support/wait.js';
+import { eventually, listenerPort } from '../support/wait.js';
 
 const AUTH = 'Bearer faults-secret';
 /** The client's per-attempt timeout in timeout cases, and a delay safely beyond it. */
@@ -118,22 +117,6 @@ const CASES: Case[] = [
   { call: 'bind', kind: 'rateLimitedForever', outcome: 'start-fails' },
   { call: 'read', kind: 'resetForever', outcome: 'leftover' },
 ];
-
-/**
- * A free port below Linux's ephemeral range (32768-60999), so that no outgoing connection (there are
- * many here) takes it between this check and the listener's bind, as can happen with freePort().
- */
-async function listenerPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + randomInt(12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 /** A pass-through proxy that counts requests Konnect is still working on (also after the client gave up). */
 interface Proxy {

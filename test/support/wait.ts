@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 
 /** Polling with a deadline, for conditions that have no event to wait on. */
@@ -21,4 +22,21 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999), so that no outgoing connection (tests
+ * with many make it likely) takes it between this check and a listener's bind, as can happen with
+ * freePort().
+ */
+export async function listenerPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + randomInt(12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
