@@ -103,7 +103,7 @@ export async function runListener(run: ListenerRun): Promise<number> {
     const quarantine = settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
     const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
     const verifier =
-      run.settings.verify === 'off'
+      settings.verify === 'off'
         ? undefined
         : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
     // Every file that can hold a record Konnect may still resend: segments of the last 8 days, the active file, quarantine.

@@ -57,8 +57,6 @@ export class Keyring {
   #fetchedAt = -Infinity;
   #lastRefreshAt = -Infinity;
   #loading: Promise<KeyObject[]> | undefined;
-  /** Fetches that succeeded (for logs and tests). */
-  fetches = 0;
   /** Changes whenever a fetch brings keys. */
   #generation = 0;
 
@@ -130,7 +128,6 @@ export class Keyring {
       const jwks = parseJwks(await this.#options.fetch(), 'the JWKS Konnect returned');
       this.#keys = importJwks(jwks);
       this.#fetchedAt = this.#now();
-      this.fetches++;
       this.#generation++;
       if (this.#options.cacheFile) await writeJsonAtomic(this.#options.cacheFile, jwks).catch(() => {});
       return this.#keys;
