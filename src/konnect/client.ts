@@ -321,6 +321,19 @@ export class KonnectClient {
     return this.request('GET', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-webhook/status`);
   }
 
+  /** Removes a Dev Portal's webhook configuration (destination id emptied, enabled false). */
+  deletePortalWebhook(portalId: string): Promise<void> {
+    return this.request('DELETE', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-webhook`);
+  }
+
+  getPortalReplayJob(portalId: string): Promise<AuditLogReplayJob> {
+    return this.request('GET', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`);
+  }
+
+  putPortalReplayJob(portalId: string, range: { readonly start_at: string; readonly end_at: string }): Promise<AuditLogReplayJob> {
+    return this.request('PUT', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`, { body: range });
+  }
+
   listControlPlanes(): Promise<{ data: ControlPlane[]; meta: { page: { number: number; size: number; total: number } } }> {
     return this.request('GET', '/v2/control-planes');
   }

@@ -38,12 +38,12 @@ export function parseTimeFlag(value: string, flag: string, now: number): number 
 
 /**
  * A record's own time in epoch ms: `rt` (a number or numeric string of milliseconds), else
- * `event_ts` (RFC 3339), else undefined.
+ * `event_ts` (RFC 3339), else `ts` (RFC 3339, the pull API's records), else undefined.
  */
 export function recordTime(record: Readonly<Record<string, unknown>>): number | undefined {
   const rt = record.rt;
   if (typeof rt === 'number' && Number.isFinite(rt)) return rt;
   if (typeof rt === 'string' && DIGITS.test(rt)) return Number(rt);
-  const ts = record.event_ts;
+  const ts = record.event_ts ?? record.ts;
   return typeof ts === 'string' ? parseRfc3339(ts) : undefined;
 }
