@@ -25,13 +25,13 @@ export function parseRfc3339(text: string): number | undefined {
  * or an RFC 3339 time. Throws UsageError naming the flag.
  * @example parseTimeFlag('6h', '--since', Date.parse('2026-01-01T12:00:00Z')) // Date.parse('2026-01-01T06:00:00Z')
  */
-export function parseTimeFlag(value: string, flag: string, now: number): number {
+export function parseTimeFlag(value: string, flag: string, now: number, command = 'events'): number {
   const text = value.trim();
   const d = DURATION.exec(text);
   if (d) return now - Math.round(Number(d[1]) * UNIT_MS[d[2]!]!);
   const ms = parseRfc3339(text);
   if (ms === undefined) {
-    throw new UsageError(`invalid argument "${value}" for "${flag}" flag: use a duration back from now (for example 90m, 6h or 7d) or an RFC 3339 time (for example 2026-11-27T17:12:48Z)`, 'events');
+    throw new UsageError(`invalid argument "${value}" for "${flag}" flag: use a duration back from now (for example 90m, 6h or 7d) or an RFC 3339 time (for example 2026-11-27T17:12:48Z)`, command);
   }
   return ms;
 }
