@@ -55,6 +55,8 @@ export interface ReleaseReport {
   readonly problems: readonly string[];
   /** Duplicates of the destination (see `duplicatesOf`) that could not be deleted; absent when none. */
   readonly duplicatesLeft?: readonly string[];
+  /** Duplicates of the destination that were deleted; absent when none. */
+  readonly duplicatesDeleted?: readonly string[];
 }
 
 const DEFAULT_BUDGET_MS = 60_000;
@@ -227,7 +229,7 @@ async function deleteDestination(client: KonnectClient, destinationId: string, r
  * whose POST timed out may land on Konnect after the retried POST made the destination in use, and
  * nothing else would ever delete it (the name was checked free at start-up, so they are ours).
  * Best effort: if the list fails there is nothing to report, since usually there is no duplicate.
- * Returns the ids that are still there.
+ * Returns the ids deleted and the ids that are still there.
  */
 async function deleteDuplicates(
   client: KonnectClient,
@@ -235,19 +237,21 @@ async function deleteDuplicates(
   of: { readonly name: string; readonly endpoint: string },
   budget: Budget,
   problems: string[],
-): Promise<string[]> {
+): Promise<{ deleted: string[]; left: string[] }> {
+  const deleted: string[] = [];
+  const left: string[] = [];
   let found: AuditLogDestination[];
   try {
     found = await client.listDestinations({ name: of.name }, { signal: budget.signal });
   } catch {
-    return [];
+    return { deleted, left };
   }
-  const left: string[] = [];
   for (const d of found) {
     if (d.id === destinationId || d.name !== of.name || d.endpoint !== of.endpoint) continue;
-    if (!(await deleteDestination(client, d.id, true, budget, problems))) left.push(d.id);
+    if (await deleteDestination(client, d.id, true, budget, problems)) deleted.push(d.id);
+    else left.push(d.id);
   }
-  return left;
+  return { deleted, left };
 }
 
 /**
@@ -273,16 +277,22 @@ export async function releaseListener(
   const problems: string[] = [];
   let webhookReleased = !target.configureWebhook;
   let destinationDeleted = false;
-  let duplicatesLeft: string[] = [];
+  let duplicates: { deleted: string[]; left: string[] } = { deleted: [], left: [] };
   try {
     if (target.configureWebhook) webhookReleased = await releaseWebhook(client, target.destinationId, budget, problems);
     // While our webhook still holds the destination, "in use" will not pass: one try, no waiting out the budget.
     destinationDeleted = await deleteDestination(client, target.destinationId, webhookReleased, budget, problems);
-    if (target.duplicatesOf) duplicatesLeft = await deleteDuplicates(client, target.destinationId, target.duplicatesOf, budget, problems);
+    if (target.duplicatesOf) duplicates = await deleteDuplicates(client, target.destinationId, target.duplicatesOf, budget, problems);
   } catch (error) {
     problems.push(`clean-up failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { webhookReleased, destinationDeleted, problems, ...(duplicatesLeft.length > 0 ? { duplicatesLeft } : {}) };
+  return {
+    webhookReleased,
+    destinationDeleted,
+    problems,
+    ...(duplicates.left.length > 0 ? { duplicatesLeft: duplicates.left } : {}),
+    ...(duplicates.deleted.length > 0 ? { duplicatesDeleted: duplicates.deleted } : {}),
+  };
 }
 
 /** Quotes a value for use inside double quotes in a POSIX shell. */

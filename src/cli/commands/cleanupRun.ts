@@ -16,6 +16,8 @@ interface RecordedDestination {
   readonly webhook_configured?: boolean;
   readonly base_url?: string;
   readonly global_base_url?: string;
+  readonly destination_name?: string;
+  readonly destination_endpoint?: string;
 }
 
 async function readRecorded(file: string): Promise<RecordedDestination | undefined> {
@@ -55,8 +57,20 @@ export async function runCleanup(flags: CleanupFlags): Promise<void> {
   try {
     const client = new KonnectClient({ baseUrl: connection.baseUrl, globalBaseUrl: connection.globalBaseUrl, token: connection.token, userAgent: `konnect-audit/${VERSION}` });
     const configureWebhook = flags.configureWebhook ?? recorded?.webhook_configured ?? true;
-    const report = await releaseListener(client, { destinationId, configureWebhook });
-    const result = { destination_id: destinationId, webhook_released: report.webhookReleased, destination_deleted: report.destinationDeleted, problems: report.problems };
+    // A create whose POST timed out may have landed later as a second destination with the same
+    // name and endpoint (the listener's own clean-up removes those; after a kill -9 this is the only chance).
+    const duplicatesOf =
+      recorded?.destination_id === destinationId && recorded.destination_name && recorded.destination_endpoint
+        ? { name: recorded.destination_name, endpoint: recorded.destination_endpoint }
+        : undefined;
+    const report = await releaseListener(client, { destinationId, configureWebhook, ...(duplicatesOf ? { duplicatesOf } : {}) });
+    const result = {
+      destination_id: destinationId,
+      webhook_released: report.webhookReleased,
+      destination_deleted: report.destinationDeleted,
+      problems: report.problems,
+      ...(report.duplicatesDeleted && report.duplicatesDeleted.length > 0 ? { duplicates_deleted: report.duplicatesDeleted } : {}),
+    };
     if (report.problems.length > 0) {
       const commands = leftoverCommands(connection, report, { destinationId, configureWebhook });
       throw new RuntimeError([`clean-up incomplete: ${report.problems.join('; ')}`, 'What is left can be removed with:', ...commands.map((c) => `  ${c}`)].join('\n'));
@@ -64,7 +78,8 @@ export async function runCleanup(flags: CleanupFlags): Promise<void> {
     if (recorded?.destination_id === destinationId) await rm(paths.destinationFile, { force: true });
     process.stdout.write(
       renderStructured((flags.output ?? 'text') as OutputFormat, result, () =>
-        `${configureWebhook ? 'Released the regional webhook (if bound to it) and deleted' : 'Deleted'} audit-log destination: ${destinationId}\n`,
+        `${configureWebhook ? 'Released the regional webhook (if bound to it) and deleted' : 'Deleted'} audit-log destination: ${destinationId}\n` +
+        (report.duplicatesDeleted?.length ? `Also deleted ${report.duplicatesDeleted.length} duplicate(s) with its name and endpoint that a timed-out create left: ${report.duplicatesDeleted.join(', ')}\n` : ''),
       ),
     );
   } finally {
