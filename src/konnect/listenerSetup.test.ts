@@ -346,7 +346,7 @@ describe('releaseListener', () => {
     const unrelated = await createDestination(client(), { ...PLAN, endpoint: 'http://127.0.0.1:9/elsewhere' });
     const konnect = client();
     const report = await releaseListener(konnect, { destinationId: ours.id, configureWebhook: true, sleep: recordWait, duplicatesOf: { name: PLAN.name, endpoint: ENDPOINT } });
-    assert.deepEqual(report, { webhookReleased: true, destinationDeleted: true, problems: [] });
+    assert.deepEqual(report, { webhookReleased: true, destinationDeleted: true, problems: [], duplicatesDeleted: [late.id] });
     assert.deepEqual(konnect.calls.slice(-2), [`GET ${DESTINATIONS}`, `DELETE /v2/audit-log-destinations/${late.id}`]);
     assert.deepEqual((await named(PLAN.name)).map((d) => d.id), [unrelated.id], 'the same name with another endpoint is not ours');
   });
