@@ -98,7 +98,7 @@ describe('listen: no duplicates', () => {
     assert.equal(new Set(afterReplay).size, afterReplay.length, 'no line stored twice');
     assert.deepEqual(history(afterReplay), history(first), 'the replayed history was already there');
     await stopListener();
-    await startListener();
+    await startListener(['--backfill', 'off']);
     await replay();
     const afterRestart = stored();
     assert.equal(new Set(afterRestart).size, afterRestart.length, 'no line stored twice after a restart');

@@ -137,7 +137,8 @@ describe('tail: the full flow', () => {
     assert.equal(await proc.exited(), 0, proc.stderr);
     const names = proc.stdout.split('\n').filter((l) => l !== '');
     assert.ok(names.every((n) => /^(AUTHENTICATION_OUTCOME_[A-Z_]+|Authz\.[\w/.-]+|Ingress)$/.test(n)), names.join('\n'));
-    assert.equal(proc.stderr, '');
+    // No jq warning; the restart on the earlier tests' store reports its gap back-fill, nothing else.
+    assert.equal(proc.stderr.replace(/^(back-fill|stopping): .*\n/gm, ''), '');
     const stored = readFileSync(join(home, 'data', 'default', 'events.jsonl'), 'utf8');
     assert.match(stored, / konghq\.com CEF:0\|KongInc\|Konnect\|1\.0\|/, 'records are stored as CEF, byte for byte');
   });

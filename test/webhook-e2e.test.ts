@@ -121,16 +121,16 @@ describe('webhook', () => {
     assert.match(await ok(['webhook', 'status']), /disabled: Konnect sends nothing/);
   });
 
-  test('status inactive after failed deliveries says to fix the endpoint and replay the gap', async () => {
+  test('status inactive after failed deliveries says why, to make the endpoint reachable and the replay that recovers the gap', async () => {
     // Nothing listens on the endpoint: delivery fails and, retries exhausted, the webhook turns inactive.
     await ok(['webhook', 'set', '--endpoint', `http://127.0.0.1:${await freePort()}/gone`, '--authorization', SECRET, '--log-format', 'json']);
     await emulator.generate({ count: 5 });
     await emulator.idle();
     const text = await ok(['webhook', 'status']);
     assert.match(text, /^status: +inactive \(enabled\)$/m);
-    assert.match(text, /fix the endpoint/);
-    assert.match(text, /konnect-audit replay \(coming\)/);
-    assert.match(text, /audit-log-replay-job/);
+    assert.match(text, /^ {2}why: nothing answered/m);
+    assert.match(text, /^ {2}1\. make the endpoint reachable/m);
+    assert.match(text, /^ {7}konnect-audit replay --since \d+m$/m);
     await ok(['webhook', 'disable']);
   });
 });
@@ -186,5 +186,89 @@ describe('destinations', () => {
     await ok(['webhook', 'disable']);
     await konnect.deleteWebhookV3();
     await ok(['destinations', 'delete', d.id]);
+  });
+});
+
+describe('webhook --portal-id (Dev Portal webhooks)', () => {
+  const unknownPortal = '3b9f1a40-0000-4000-8000-00000000aaaa';
+
+  test('get, set --destination-id, status, disable: the portal webhook and the destination it sends to', async () => {
+    const portalId = emulator.addPortal({ name: 'developer portal' });
+    const unconfigured = await ok(['webhook', 'get', '--portal-id', portalId]);
+    assert.match(unconfigured, new RegExp(`^The audit-log webhook of Dev Portal ${portalId} is not configured .*--destination-id DESTINATION_ID$`, 'm'));
+    assert.deepEqual(JSON.parse(await ok(['webhook', 'get', '--portal-id', portalId, '-o', 'json'])), {
+      portal_id: portalId,
+      enabled: false,
+      audit_log_destination_id: null,
+      destination: null,
+    });
+
+    const d = await konnect.createDestination({ name: 'portal-siem', endpoint: receiverUrl, authorization: SECRET, log_format: 'cps' });
+    const set = JSON.parse(await ok(['webhook', 'set', '--portal-id', portalId, '--destination-id', d.id, '-o', 'json'])) as Record<string, unknown>;
+    assert.deepEqual(set, {
+      portal_id: portalId,
+      enabled: true,
+      audit_log_destination_id: d.id,
+      destination: { id: d.id, name: 'portal-siem', endpoint: receiverUrl, log_format: 'cps', skip_ssl_verification: false },
+    });
+    const text = await ok(['webhook', 'get', '--portal-id', portalId]);
+    assert.match(text, new RegExp(`^portal: +${portalId}$`, 'm'));
+    assert.match(text, new RegExp(`^destination: +${d.id} \\(portal-siem\\)$`, 'm'));
+    assert.match(text, new RegExp(`^endpoint: +${receiverUrl}$`, 'm'));
+    assert.match(text, /^log_format: +cps$/m);
+    assert.match(text, /^authorization: +<not shown: write-only, set on the destination>$/m);
+    assert.match(await ok(['webhook', 'get', '--portal-id', portalId, '-o', 'yaml']), /^---\nportal_id: /);
+
+    // The portal's authentication events reach the destination; its status is the portal's own.
+    await emulator.generate({ count: 2, portalId });
+    await emulator.idle();
+    const status = JSON.parse(await ok(['webhook', 'status', '--portal-id', portalId, '-o', 'json'])) as Record<string, unknown>;
+    assert.equal(status.portal_id, portalId);
+    assert.equal(status.webhook_status, 'active');
+    assert.equal(status.last_response_code, 200);
+    assert.match(await ok(['webhook', 'status', '--portal-id', portalId]), new RegExp(`^portal: +${portalId}\nstatus: +active \\(enabled\\)$`, 'm'));
+
+    assert.equal(await ok(['webhook', 'disable', '--portal-id', portalId]), `Disabled the audit-log webhook of Dev Portal ${portalId} (destination kept): ${d.id}\n`);
+    assert.deepEqual(await konnect.getPortalWebhook(portalId), { audit_log_destination_id: d.id, enabled: false });
+    assert.match(await ok(['webhook', 'status', '--portal-id', portalId]), new RegExp(`disabled: Konnect sends nothing\\. Enable it with konnect-audit webhook set --portal-id ${portalId} --enabled`));
+
+    await konnect.deletePortalWebhook(portalId);
+    await konnect.deleteDestination(d.id);
+  });
+
+  test('inline settings with --portal-id are refused, explaining destinations; bad ids are usage errors (exit 2, no call)', async () => {
+    const portal = '3b9f1a40-0000-4000-8000-00000000bbbb';
+    const cases: [string[], RegExp][] = [
+      [['webhook', 'set', '--portal-id', portal, '--endpoint', 'https://siem.example.com/x', '--authorization', SECRET], /--endpoint, --authorization cannot be used with --portal-id: a Dev Portal webhook has no endpoint of its own.*Create the destination first/],
+      [['webhook', 'set', '--portal-id', portal, '--log-format', 'cef'], /--log-format cannot be used with --portal-id/],
+      [['webhook', 'set', '--portal-id', portal], /nothing to set: give --destination-id and\/or --enabled/],
+      [['webhook', 'set', '--portal-id', portal, '--destination-id', 'dest-1'], /--destination-id.*expected a destination UUID/],
+      [['webhook', 'set', '--destination-id', portal], /--destination-id is for a Dev Portal's webhook \(with --portal-id\)/],
+      [['webhook', 'get', '--portal-id', 'not-a-uuid'], /--portal-id.*expected a portal UUID/],
+      [['webhook', 'status', '--portal-id', 'not-a-uuid'], /--portal-id.*expected a portal UUID/],
+      [['webhook', 'disable', '--portal-id', 'not-a-uuid'], /--portal-id.*expected a portal UUID/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCliAsync([...args, '--base-url', `http://127.0.0.1:${await freePort()}`, '--pat', 'x']);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('an unknown portal is a clear 404 (exit 1); so is an unknown destination', async () => {
+    const expected = `error: no Dev Portal with id "${unknownPortal}" in this region (Konnect answered 404; a portal's audit logs live in its own region: check --region or --base-url)\n`;
+    for (const args of [['get'], ['status'], ['disable'], ['set', '--enabled']]) {
+      const r = await cli(['webhook', ...args, '--portal-id', unknownPortal]);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, expected);
+      assert.equal(r.stdout, '');
+    }
+    const portalId = emulator.addPortal({ name: 'p2' });
+    const missing = '3b9f1a40-0000-4000-8000-00000000cccc';
+    const r = await cli(['webhook', 'set', '--portal-id', portalId, '--destination-id', missing]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `error: no audit-log destination with id "${missing}" (Konnect answered 404; list them with konnect-audit destinations list)\n`);
+    assert.deepEqual(await konnect.getPortalWebhook(portalId), { audit_log_destination_id: '', enabled: false });
   });
 });

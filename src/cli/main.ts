@@ -12,6 +12,9 @@ import { registerEmulate } from './commands/emulate.js';
 import { registerEvents } from './commands/events.js';
 import { registerListen } from './commands/listen.js';
 import { registerPs } from './commands/ps.js';
+import { registerPull } from './commands/pull.js';
+import { registerReplay } from './commands/replay.js';
+import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWebhook } from './commands/webhook.js';
 
@@ -30,7 +33,10 @@ function buildProgram(): Command {
   registerPs(program);
   registerVerify(program);
   registerEvents(program);
+  registerPull(program);
   registerWebhook(program);
+  registerReplay(program);
+  registerStatus(program);
   registerDestinations(program);
   registerEmulate(program);
   return program;

@@ -17,7 +17,7 @@ import {
   releaseListener,
   type ReleaseReport,
 } from '../konnect/listenerSetup.js';
-import type { AuditLogDestination, AuditLogWebhookV3 } from '../konnect/types.js';
+import type { AuditLogDestination, AuditLogReplayJob, AuditLogWebhookV3 } from '../konnect/types.js';
 import { startReceiver, type Receiver } from '../receiver/server.js';
 import { openEventLog, type EventLog } from '../store/eventLog.js';
 import { ensurePrivateDir, writeJsonAtomic } from '../store/files.js';
@@ -36,7 +36,9 @@ import { segmentMayHoldSince } from '../store/segments.js';
 import { RecordVerifier } from './verification.js';
 import { RateLimitedWarnings } from './warnings.js';
 import { Keyring } from '../signatures/keyring.js';
-
+import { newestRecord } from '../store/newest.js';
+import { askOnTerminal, backfillListenerGap, konnectReplayApi, RunMarkerFile, settleReplayJob, SETTLE_TIMEOUT_MS, type BackfillContext, type BackfillReporter } from './backfill.js';
+import { ACTIVE_REPLAY_STATES } from '../konnect/replayJob.js';
 
 /** Everything a run needs from the outside world. */
 export interface ListenerRun {
@@ -88,53 +90,81 @@ export async function runListener(run: ListenerRun): Promise<number> {
   await ensurePrivateDir(paths.dir);
   const lock = await acquireProfileLock(paths.lockFile);
   try {
-    const { settings } = run;
-    const warnings = new RateLimitedWarnings((line) => run.stderr.write(line));
-    const maintenance = new StoreMaintenance(paths.dir, { retainMs: settings.retainMs, retainBytes: settings.retainBytes }, (message) => warnings.warn(message));
-    maintenance.start();
-    const events = await openEventLog(paths.eventsFile, {
-      rotateBytes: settings.rotateBytes,
-      rotateIntervalMs: settings.rotateIntervalMs,
-      onRotated: (segment) => maintenance.segmentClosed(segment),
-    });
-    // An idle listener still closes a file that has grown old.
-    const rotationTimer = settings.rotateIntervalMs === undefined ? undefined : setInterval(() => void events.rotateIfDue(), Math.min(settings.rotateIntervalMs, 60_000));
-    rotationTimer?.unref();
-    const quarantine = settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
-    const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
-    const verifier =
-      settings.verify === 'off'
-        ? undefined
-        : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
-    // Every file that can hold a record Konnect may still resend: segments of the last 8 days, the active file, quarantine.
-    const recent = (await storedEventFiles(paths.dir)).filter((file) => segmentMayHoldSince(file, Date.now() - DEDUPE_WINDOW_MS));
-    const dedupe = settings.keepDuplicates
-      ? undefined
-      : await Deduplicator.load([...recent, paths.quarantineFile], (file, error) => warnings.warn(`warning: cannot read ${file} for de-duplication (its records may be stored again if Konnect resends them): ${error.message}`));
-    dedupe?.startEviction();
-    if (dedupe) run.logger.info({ records: dedupe.loaded, index_bytes: dedupe.index.bytes }, 'de-duplication index loaded');
-    const store = storeFor(events, quarantine, verifier);
+    // Read what the previous listener left (a kill leaves its marker) before writing ours.
+    const marker = await RunMarkerFile.open(paths.dir);
     try {
-      return await serve(run, paths, client, dedupe ? dedupe.wrap(store) : store, verifier);
+      return await runLocked(run, paths, marker);
     } finally {
-      if (dedupe) {
-        dedupe.stop();
-        run.logger.info({ duplicates: dedupe.duplicates }, 'records received again and not stored twice');
-      }
-      await verifier?.idle();
-      if (verifier) {
-        const { valid, ...problems } = verifier.counts;
-        run.logger.info({ valid, ...problems }, 'signature checks');
-        // All valid is the normal case and stays quiet; anything else is worth a line at exit.
-        if (Object.values(problems).some((n) => n > 0)) run.stderr.write(`${verifier.summary()}\n`);
-      }
-      clearInterval(rotationTimer);
-      await events.close();
-      await quarantine?.close();
-      await maintenance.idle();
+      await marker.stoppedCleanly().catch((error: Error) => run.logger.warn({ err: error }, 'cannot update the run marker'));
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** What the back-fill needs from start-up: the store's newest record and the listener's counters. */
+interface BackfillInputs {
+  readonly marker: RunMarkerFile;
+  readonly newestRecordMs: number | undefined;
+  readonly counters: () => { readonly stored: number; readonly duplicates: number | undefined };
+}
+
+async function runLocked(run: ListenerRun, paths: ReturnType<typeof profilePaths>, marker: RunMarkerFile): Promise<number> {
+  const { settings } = run;
+  const warnings = new RateLimitedWarnings((line) => run.stderr.write(line));
+  const maintenance = new StoreMaintenance(paths.dir, { retainMs: settings.retainMs, retainBytes: settings.retainBytes }, (message) => warnings.warn(message));
+  maintenance.start();
+  const events = await openEventLog(paths.eventsFile, {
+    rotateBytes: settings.rotateBytes,
+    rotateIntervalMs: settings.rotateIntervalMs,
+    onRotated: (segment) => maintenance.segmentClosed(segment),
+  });
+  // An idle listener still closes a file that has grown old.
+  const rotationTimer = settings.rotateIntervalMs === undefined ? undefined : setInterval(() => void events.rotateIfDue(), Math.min(settings.rotateIntervalMs, 60_000));
+  rotationTimer?.unref();
+  const quarantine = settings.verify === 'enforce' ? await openEventLog(paths.quarantineFile) : undefined;
+  const client = new KonnectClient({ baseUrl: run.connection.baseUrl, globalBaseUrl: run.connection.globalBaseUrl, token: run.connection.token, userAgent: `konnect-audit/${VERSION}` });
+  const verifier =
+    settings.verify === 'off'
+      ? undefined
+      : new RecordVerifier(new Keyring({ fetch: () => client.getJwks(), cacheFile: paths.jwksFile }), (message) => warnings.warn(message));
+  // Every file that can hold a record Konnect may still resend: segments of the last 8 days, the active file, quarantine.
+  const recent = (await storedEventFiles(paths.dir)).filter((file) => segmentMayHoldSince(file, Date.now() - DEDUPE_WINDOW_MS));
+  const dedupe = settings.keepDuplicates
+    ? undefined
+    : await Deduplicator.load([...recent, paths.quarantineFile], (file, error) => warnings.warn(`warning: cannot read ${file} for de-duplication (its records may be stored again if Konnect resends them): ${error.message}`));
+  dedupe?.startEviction();
+  if (dedupe) run.logger.info({ records: dedupe.loaded, index_bytes: dedupe.index.bytes }, 'de-duplication index loaded');
+  // Read before the receiver serves, so that it is the newest record of before this start.
+  const newest = await newestRecord(paths.dir).catch((error: Error) => {
+    warnings.warn(`warning: cannot read the newest stored record (no gap back-fill from it): ${error.message}`);
+    return undefined;
+  });
+  const inner = storeFor(events, quarantine, verifier);
+  let stored = 0;
+  const store = async (records: Buffer[]) => {
+    await inner(records);
+    stored += records.length;
+  };
+  const backfill: BackfillInputs = { marker, newestRecordMs: newest?.timeMs, counters: () => ({ stored, duplicates: dedupe?.duplicates }) };
+  try {
+    return await serve(run, paths, client, dedupe ? dedupe.wrap(store) : store, verifier, backfill);
+  } finally {
+    if (dedupe) {
+      dedupe.stop();
+      run.logger.info({ duplicates: dedupe.duplicates }, 'records received again and not stored twice');
+    }
+    await verifier?.idle();
+    if (verifier) {
+      const { valid, ...problems } = verifier.counts;
+      run.logger.info({ valid, ...problems }, 'signature checks');
+      // All valid is the normal case and stays quiet; anything else is worth a line at exit.
+      if (Object.values(problems).some((n) => n > 0)) run.stderr.write(`${verifier.summary()}\n`);
+    }
+    clearInterval(rotationTimer);
+    await events.close();
+    await quarantine?.close();
+    await maintenance.idle();
   }
 }
 
@@ -162,6 +192,7 @@ async function serve(
   client: KonnectClient,
   persist: (records: Buffer[]) => Promise<void>,
   verifier: RecordVerifier | undefined,
+  backfill: BackfillInputs,
 ): Promise<number> {
   const { settings, logger } = run;
   const sink = settings.tail ? new TailSink(run.stdout, run.stderr, run.filter) : undefined;
@@ -196,6 +227,12 @@ async function serve(
 
   let destination: AuditLogDestination | undefined;
   let exitCode = 0;
+  let enabledAtMs = Date.now();
+  const backfillStop = new AbortController();
+  const stopBackfill = () => backfillStop.abort();
+  run.stop.addEventListener('abort', stopBackfill, { once: true });
+  let backfillDone: Promise<unknown> = Promise.resolve();
+  const backfillJob: { requested?: boolean; last?: AuditLogReplayJob } = {};
   try {
     let webhook: AuditLogWebhookV3 | undefined;
     try {
@@ -214,6 +251,7 @@ async function serve(
       checkStop(run.stop);
       if (settings.configureWebhook) {
         webhook = await bindWebhook(client, destination.id);
+        enabledAtMs = Date.now();
         logger.info({ destination_id: destination.id }, 'regional webhook bound and enabled');
       }
       checkStop(run.stop);
@@ -232,8 +270,22 @@ async function serve(
     if (verifier) void verifier.prefetchKeys();
     announceStart(run, receiver, destination, paths);
     await run.lifecycle?.started?.({ endpoint: settings.endpoint, localEndpoint: localEndpoint(receiver), destinationId: destination.id });
+    // In the background: the listener is ready now, and a stop aborts it at once.
+    backfillDone = startBackfill(run, client, backfill, enabledAtMs, backfillStop.signal, {
+      onRequest: () => (backfillJob.requested = true),
+      onJob: (job) => (backfillJob.last = job),
+    });
     await waitForStop(run.stop);
     logger.info('stopping');
+    backfillStop.abort();
+    await backfillDone;
+    // Konnect refuses to unbind a webhook while a replay job runs: let ours end (the receiver still serves it).
+    if (backfillJob.requested && (backfillJob.last === undefined || ACTIVE_REPLAY_STATES.has(backfillJob.last.status))) {
+      const settled = await settleReplayJob(client, {
+        onWaiting: (job) => run.stderr.write(`stopping: waiting up to ${SETTLE_TIMEOUT_MS / 1000} s for the back-fill replay job (${job.status}) to end: Konnect does not unbind a webhook while a replay job runs\n`),
+      });
+      logger.info({ job: settled }, 'back-fill replay job at stop');
+    }
     const report = await release(run, client, destination.id);
     if (report.problems.length > 0) {
       run.stderr.write(`error: ${describeRelease(run, destination.id, report)}\n`);
@@ -244,8 +296,54 @@ async function serve(
     announceStop(run, destination.id, report);
     return exitCode;
   } finally {
+    run.stop.removeEventListener('abort', stopBackfill);
+    backfillStop.abort();
+    await backfillDone;
     await receiver.close();
   }
+}
+
+/**
+ * Starts the gap back-fill (backfill.ts) once the webhook is enabled and the receiver serves. Its
+ * lines go to stderr (stdout may carry records) and to the log; it never fails the listener.
+ */
+function startBackfill(
+  run: ListenerRun,
+  client: KonnectClient,
+  inputs: BackfillInputs,
+  enabledAtMs: number,
+  signal: AbortSignal,
+  track: Pick<BackfillContext, 'onRequest' | 'onJob'>,
+): Promise<unknown> {
+  const { settings, logger } = run;
+  const report: BackfillReporter = {
+    info: (message, fields = {}) => {
+      logger.info(fields, message);
+      run.stderr.write(`${message}\n`);
+    },
+    warn: (message, fields = {}) => {
+      logger.warn(fields, message);
+      run.stderr.write(`${message}\n`);
+    },
+    note: (message, fields = {}) => logger.info(fields, message),
+  };
+  if (!settings.configureWebhook) {
+    report.note('back-fill: skipped: with --configure-webhook=false a replay would go to a regional webhook this listener does not manage');
+    return Promise.resolve();
+  }
+  return backfillListenerGap({
+    mode: settings.backfill,
+    api: konnectReplayApi(client, signal),
+    report,
+    signal,
+    counters: inputs.counters,
+    confirm: (question) => askOnTerminal(question, signal),
+    marker: inputs.marker,
+    newestRecordMs: inputs.newestRecordMs,
+    enabledAtMs,
+    profile: run.connection.profile,
+    ...track,
+  }).catch((error: unknown) => report.warn(`warning: back-fill: ${(error as Error).message}`));
 }
 
 /** The URL to reach the receiver from this machine: a wildcard bind is reached on loopback, as kongctl shows it. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UsageError } from '../cli/errors.js';
 import { defaultDestinationName } from './hostName.js';
-import { normalizePath, resolveEndpoint, validateListenFlags, type ListenFlags } from './settings.js';
+import { assertBackfillAskable, normalizePath, resolveEndpoint, validateListenFlags, type ListenFlags } from './settings.js';
 
 const ok: ListenFlags = { endpoint: 'https://example.tld/audit-logs', authorization: 'Bearer x' };
 
@@ -95,6 +95,28 @@ describe('listen flag validation (kongctl texts)', () => {
     assert.deepEqual([s.rotateBytes, s.rotateIntervalMs, s.retainMs, s.retainBytes], [1e9, 86_400_000, 90 * 86_400_000, 10 * 1024 ** 3]);
     usage({ ...ok, rotateSize: 'big' }, 'invalid --rotate-size "big": use a size such as 128MiB, 1GB or 500KiB');
     usage({ ...ok, retain: '0d' }, '--retain must be greater than zero');
+  });
+
+  test('--backfill is auto (the default), off or ask', () => {
+    assert.equal(validateListenFlags(ok).backfill, 'auto');
+    assert.equal(validateListenFlags({ ...ok, backfill: 'OFF' }).backfill, 'off');
+    assert.equal(validateListenFlags({ ...ok, backfill: 'ask' }).backfill, 'ask');
+    usage({ ...ok, backfill: 'always' }, 'invalid --backfill "always", allowed values are: auto, off, ask');
+  });
+
+  test('--backfill ask needs a terminal: refused detached, or when stdin or stderr is not a terminal', () => {
+    const tty = { detach: false, stdinIsTty: true, stderrIsTty: true };
+    assert.doesNotThrow(() => assertBackfillAskable('ask', tty));
+    assert.doesNotThrow(() => assertBackfillAskable('auto', { detach: true, stdinIsTty: false, stderrIsTty: false }));
+    const refused = (terminal: typeof tty, why: string) =>
+      assert.throws(() => assertBackfillAskable('ask', terminal), (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(error.message, `--backfill ask needs a terminal to ask on (${why}); use --backfill auto or --backfill off`);
+        return true;
+      });
+    refused({ ...tty, detach: true }, 'a detached listener has no terminal');
+    refused({ ...tty, stdinIsTty: false }, 'stdin is not a terminal');
+    refused({ ...tty, stderrIsTty: false }, 'stderr is not a terminal');
   });
 
   test('--jq requires --tail', () => {

@@ -16,6 +16,10 @@ export const DEFAULT_HEADER_TIMEOUT = '10s';
 /** Whole request, body included: a 1 MiB batch over a slow link fits easily. */
 export const DEFAULT_REQUEST_TIMEOUT = '30s';
 export const DEFAULT_ROTATE_SIZE = '128MiB';
+/** `--backfill`: request a replay of the gap at start (auto), only say what is missing (off), or ask on the terminal (ask). */
+export const BACKFILL_MODES = ['auto', 'off', 'ask'] as const;
+export type BackfillMode = (typeof BACKFILL_MODES)[number];
+export const DEFAULT_BACKFILL: BackfillMode = 'auto';
 
 /** Raw flag values as the command line gives them. */
 export interface ListenFlags {
@@ -42,6 +46,7 @@ export interface ListenFlags {
   readonly rotateInterval?: string;
   readonly retain?: string;
   readonly retainSize?: string;
+  readonly backfill?: string;
 }
 
 /** Validated settings. */
@@ -79,6 +84,8 @@ export interface ListenerSettings {
   readonly retainMs: number | undefined;
   /** Oldest segments are deleted while all are larger than this (none: no limit). */
   readonly retainBytes: number | undefined;
+  /** Gap back-fill at start: a replay job for what was missed while no listener ran. */
+  readonly backfill: BackfillMode;
 }
 
 const JQ_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -156,6 +163,8 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
   if (requestTimeoutMs < headerTimeoutMs) throw new UsageError('--request-timeout must not be shorter than --header-timeout');
   const verify = (flags.verify ?? 'warn').trim().toLowerCase();
   if (!(VERIFY_MODES as readonly string[]).includes(verify)) throw new UsageError(`invalid --verify "${flags.verify}", allowed values are: ${VERIFY_MODES.join(', ')}`);
+  const backfill = (flags.backfill ?? DEFAULT_BACKFILL).trim().toLowerCase();
+  if (!(BACKFILL_MODES as readonly string[]).includes(backfill)) throw new UsageError(`invalid --backfill "${flags.backfill}", allowed values are: ${BACKFILL_MODES.join(', ')}`);
   const name = flags.name?.trim() || defaultDestinationName();
   return {
     endpoint,
@@ -182,7 +191,26 @@ export function validateListenFlags(flags: ListenFlags): ListenerSettings {
     rotateIntervalMs: flags.rotateInterval === undefined ? undefined : positiveDuration(flags.rotateInterval, '--rotate-interval'),
     retainMs: flags.retain === undefined ? undefined : positiveDuration(flags.retain, '--retain'),
     retainBytes: flags.retainSize === undefined ? undefined : positiveSize(flags.retainSize, '--retain-size'),
+    backfill: backfill as BackfillMode,
   };
+}
+
+/** Where the listener runs: `--backfill ask` needs a terminal to ask on. */
+export interface ListenerTerminal {
+  readonly detach: boolean;
+  readonly stdinIsTty: boolean;
+  readonly stderrIsTty: boolean;
+}
+
+/**
+ * Refuses `--backfill ask` where nobody can answer: a detached listener, or stdin or stderr not a
+ * terminal (piped, a service). Throws UsageError.
+ * @example assertBackfillAskable('ask', { detach: false, stdinIsTty: process.stdin.isTTY === true, stderrIsTty: process.stderr.isTTY === true })
+ */
+export function assertBackfillAskable(mode: BackfillMode, terminal: ListenerTerminal): void {
+  if (mode !== 'ask') return;
+  const why = terminal.detach ? 'a detached listener has no terminal' : !terminal.stdinIsTty ? 'stdin is not a terminal' : !terminal.stderrIsTty ? 'stderr is not a terminal' : undefined;
+  if (why) throw new UsageError(`--backfill ask needs a terminal to ask on (${why}); use --backfill auto or --backfill off`);
 }
 
 function positiveSize(value: string, flag: string): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventType, hasConditions, matchesQuery } from './filter.js';
+import { eventType, hasConditions, matchesQuery, recordType } from './filter.js';
 
 const AUTHN = { name: 'AUTHENTICATION_OUTCOME_SUCCESS', principal_id: 'p1', rt: 1000, success: true };
 const AUTHZ = { name: 'Authz.control-planes', principal_id: 'p2', rt: 2000, action: 'list', granted: false };
@@ -49,5 +49,27 @@ describe('matchesQuery', () => {
   });
   test('conditions combine', () => {
     assert.deepEqual(keep({ principal: 'p1', type: 'access', since: 3000 }), [ACCESS]);
+  });
+});
+
+describe('pull API records (type, ts, principal_id, granted)', () => {
+  const PULL_AUTHZ = { type: 'authorization', ts: '2026-11-27T12:00:00.5Z', principal_id: 'p2', granted: false, signature: 's' };
+  const PULL_AUTHN = { type: 'authentication', ts: '2026-11-27T12:00:01Z', principal_id: 'p1', successful: true, signature: 's' };
+  const PULL_ACCESS = { type: 'gateway_access', ts: '2026-11-27T12:00:02Z', principal_id: 'p1', status_code: 200, signature: 's' };
+
+  test('recordType: the pull type, gateway_access as access; webhook records by name', () => {
+    assert.equal(recordType(PULL_AUTHZ), 'authorization');
+    assert.equal(recordType(PULL_AUTHN), 'authentication');
+    assert.equal(recordType(PULL_ACCESS), 'access');
+    assert.equal(recordType(AUTHN), 'authentication');
+    assert.equal(recordType({ type: 'authorization', name: 'Ingress' }), 'access');
+  });
+
+  test('--type, --granted, --principal and times filter them as webhook records', () => {
+    const all = [PULL_AUTHZ, PULL_AUTHN, PULL_ACCESS];
+    assert.deepEqual(all.filter((r) => matchesQuery({ type: 'access' }, r)), [PULL_ACCESS]);
+    assert.deepEqual(all.filter((r) => matchesQuery({ granted: false }, r)), [PULL_AUTHZ]);
+    assert.deepEqual(all.filter((r) => matchesQuery({ principal: 'p1' }, r)), [PULL_AUTHN, PULL_ACCESS]);
+    assert.deepEqual(all.filter((r) => matchesQuery({ since: Date.parse('2026-11-27T12:00:01Z') }, r)), [PULL_AUTHN, PULL_ACCESS]);
   });
 });

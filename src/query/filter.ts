@@ -32,6 +32,20 @@ export function eventType(name: unknown): EventType {
   return 'access';
 }
 
+/**
+ * A record's type: by `name` for webhook records (eventType); a record pulled from the pull API
+ * (`GET /v3/audit-logs`) has no `name` but a `type`: `authentication`, `authorization`, or
+ * `gateway_access` (access).
+ */
+export function recordType(record: AuditObject): EventType {
+  if (record.name === undefined) {
+    const type = record.type;
+    if (type === 'authentication' || type === 'authorization') return type;
+    if (type === 'gateway_access') return 'access';
+  }
+  return eventType(record.name);
+}
+
 /** True when the query tests any field (so records must be parsed). */
 export function hasConditions(query: EventQuery): boolean {
   return query.since !== undefined || query.until !== undefined || query.type !== undefined || query.principal !== undefined || query.granted !== undefined;
@@ -46,9 +60,9 @@ export function booleanField(value: unknown): boolean | undefined {
 
 /** True when the record matches every condition; a record with no time fails any time condition. */
 export function matchesQuery(query: EventQuery, record: AuditObject): boolean {
-  if (query.type !== undefined && eventType(record.name) !== query.type) return false;
+  if (query.type !== undefined && recordType(record) !== query.type) return false;
   if (query.principal !== undefined && record.principal_id !== query.principal) return false;
-  if (query.granted !== undefined && (eventType(record.name) !== 'authorization' || booleanField(record.granted) !== query.granted)) return false;
+  if (query.granted !== undefined && (recordType(record) !== 'authorization' || booleanField(record.granted) !== query.granted)) return false;
   if (query.since !== undefined || query.until !== undefined) {
     const time = recordTime(record);
     if (time === undefined) return false;

@@ -44,3 +44,18 @@ describe('formatRow and renderTable', () => {
     assert.equal(renderTable([]), 'TIME  TYPE  PRINCIPAL  ACTION  OUTCOME\n');
   });
 });
+
+describe('eventRow of pull API records', () => {
+  test('authorization: action and the KRN resource, granted or denied', () => {
+    const row = eventRow({ type: 'authorization', ts: '2026-11-27T12:00:00.5Z', principal_id: 'p-1', action: 'list', resource: 'krn:konnect:org/b065:control-planes', granted: false });
+    assert.deepEqual(row, ['2026-11-27T12:00:00.500Z', 'authorization', 'p-1', 'list control-planes', 'denied']);
+  });
+  test('authentication: uri and outcome, success or failure', () => {
+    const row = eventRow({ type: 'authentication', ts: '2026-11-27T12:00:00Z', uri: '/api/v1/authenticate', outcome: 'invalid_password', successful: false });
+    assert.deepEqual(row, ['2026-11-27T12:00:00.000Z', 'authentication', '-', '/api/v1/authenticate INVALID_PASSWORD', 'failure']);
+  });
+  test('gateway_access: method, uri and status code', () => {
+    const row = eventRow({ type: 'gateway_access', ts: '2026-11-27T12:00:00Z', principal_id: 'p-2', method: 'POST', uri: '/v2/control-planes', status_code: 201 });
+    assert.deepEqual(row, ['2026-11-27T12:00:00.000Z', 'access', 'p-2', 'POST /v2/control-planes 201', '201']);
+  });
+});

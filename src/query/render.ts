@@ -3,7 +3,7 @@
  * what was done, outcome. `text` and `--follow` use fixed column widths (lines print as they come);
  * `table` adds a header and sizes the columns to the output.
  */
-import { booleanField, eventType, type AuditObject } from './filter.js';
+import { booleanField, recordType, type AuditObject } from './filter.js';
 import { recordTime } from './time.js';
 
 /** TIME, TYPE, PRINCIPAL, ACTION, OUTCOME. */
@@ -29,35 +29,49 @@ function words(...parts: unknown[]): string {
   return kept.length > 0 ? kept.join(' ') : NONE;
 }
 
+/** The resource of a pull record's KRN (`krn:konnect:org/<id>:control-planes` → `control-planes`). */
+function krnResource(resource: unknown): unknown {
+  if (typeof resource !== 'string' || !resource.startsWith('krn:')) return resource;
+  return resource.slice(resource.lastIndexOf(':') + 1);
+}
+
 /**
  * The row of one record.
  * - authorization: `<action> <resource>` (name without `Authz.`), granted/denied
  * - access: `<act> <request> <status>`, the status code
  * - authentication: `<request> <outcome>` (name without `AUTHENTICATION_OUTCOME_`), success/failure
+ *
+ * Records of the pull API (no `name`; `type`, `uri`, `method`, `status_code`, `successful`,
+ * `outcome`, `resource`) fill the same columns.
  */
 export function eventRow(record: AuditObject): EventRow {
   const time = recordTime(record);
-  const type = eventType(record.name);
+  const type = recordType(record);
+  const pulled = record.name === undefined && typeof record.type === 'string';
   const name = typeof record.name === 'string' ? record.name : '';
+  const request = pulled ? record.uri : record.request;
   let action: string;
   let outcome: string;
   switch (type) {
     case 'authorization': {
-      action = words(record.action, name.slice('Authz.'.length));
+      action = words(record.action, pulled ? krnResource(record.resource) : name.slice('Authz.'.length));
       const granted = booleanField(record.granted);
       outcome = granted === undefined ? NONE : granted ? 'granted' : 'denied';
       break;
     }
     case 'authentication': {
-      action = words(record.request, name.replace(/^AUTHENTICATION_OUTCOME_/, ''));
-      const success = booleanField(record.success);
+      const result = pulled ? (typeof record.outcome === 'string' ? record.outcome.toUpperCase() : record.outcome) : name.replace(/^AUTHENTICATION_OUTCOME_/, '');
+      action = words(request, result);
+      const success = booleanField(pulled ? record.successful : record.success);
       outcome = success === undefined ? NONE : success ? 'success' : 'failure';
       break;
     }
-    case 'access':
-      action = words(record.act, record.request, record.status);
-      outcome = cell(record.status);
+    case 'access': {
+      const status = pulled ? record.status_code : record.status;
+      action = words(pulled ? record.method : record.act, request, status);
+      outcome = cell(status);
       break;
+    }
   }
   return [time === undefined || !Number.isFinite(time) || Math.abs(time) > 8.64e15 ? NONE : new Date(time).toISOString(), type, cell(record.principal_id), action, outcome];
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatEventTs, type AuditEvent } from './event.js';
 import { renderCef, renderJson, unwrapCps, wrapCps } from './render.js';
-import { importJwks, renderSigned, signingKeyFromSeed, splitSignature, verifyRecord } from './signing.js';
+import { importJwks, parsePullRecord, pullSignedMessage, renderSigned, signingKeyFromSeed, splitSignature, verifyRecord, type Jwks } from './signing.js';
 
 // Reference §8.5: synthetic test vectors generated for the reference document.
 const SEED = Buffer.from('0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20', 'hex');
@@ -122,5 +122,32 @@ describe('verification', () => {
   test('a malformed sig is invalid, not an exception', () => {
     assert.equal(verifyRecord(CEF_VECTOR.replace(/sig=\S+$/, 'sig=short'), keys), 'invalid');
     assert.equal(verifyRecord(JSON_VECTOR.replace(/"sig":"[^"]+"/, '"sig":"!!"'), keys), 'invalid');
+  });
+});
+
+describe('pull API records (signature over sorted compact JSON, the emulator\'s assumed scheme)', () => {
+  const key = signingKeyFromSeed(SEED);
+  const keys = importJwks(JSON.parse(JWKS) as Jwks);
+  // Keys in the API's order (not sorted): the signature covers them sorted, without "signature".
+  const fields = { type: 'authorization', service: 'konnect', resource: 'krn:konnect:org/o:control-planes', action: 'list', granted: true, org_id: 'o', principal_id: 'p', ts: '2026-11-27T12:00:00.5Z', trace_id: '3959872677347089807' };
+  const sorted = '{"action":"list","granted":true,"org_id":"o","principal_id":"p","resource":"krn:konnect:org/o:control-planes","service":"konnect","trace_id":"3959872677347089807","ts":"2026-11-27T12:00:00.5Z","type":"authorization"}';
+  const line = JSON.stringify({ ...fields, signature: key.sign(sorted) });
+
+  test('pullSignedMessage sorts the keys and leaves out signature', () => {
+    assert.equal(pullSignedMessage({ ...fields, signature: 'x' }), sorted);
+  });
+
+  test('a signed pull record verifies; altered, it is invalid; with another key, invalid', () => {
+    assert.equal(verifyRecord(line, keys), 'valid');
+    assert.equal(verifyRecord(line.replace('"granted":true', '"granted":false'), keys), 'invalid');
+    assert.equal(verifyRecord(line, importJwks({ keys: [signingKeyFromSeed(Buffer.alloc(32, 9)).jwk] })), 'invalid');
+  });
+
+  test('an empty signature is unsigned; a malformed one invalid; a webhook record is not taken for a pull record', () => {
+    assert.equal(verifyRecord(JSON.stringify({ ...fields, signature: '' }), keys), 'unsigned');
+    assert.equal(verifyRecord(JSON.stringify({ ...fields, signature: 'MEUCIQ' }), keys), 'invalid');
+    assert.equal(parsePullRecord(JSON_VECTOR), undefined);
+    assert.equal(parsePullRecord('{"signature":"x"}'), undefined); // no ts: not a pull record
+    assert.deepEqual(parsePullRecord(line), JSON.parse(line));
   });
 });

@@ -3,6 +3,8 @@
  * Signed bytes: the record without its `sig` (CEF: without the trailing ` sig=...`;
  * JSON: without the trailing `,"sig":"..."`; CPS: the inner JSON object, by the JSON rule).
  * Records carry no `kid`, so verification tries every key of the JWKS.
+ * Records of the pull API (`GET /v3/audit-logs`) carry `signature` instead of `sig`; which bytes it
+ * covers is unconfirmed: the emulator's scheme is assumed (pullSignedMessage).
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { AuditEvent } from './event.js';
@@ -98,6 +100,36 @@ export function splitSignature(line: string): SignedParts | undefined {
   return cef ? { message: line.slice(0, cef.index), sig: cef[1]! } : undefined;
 }
 
+/**
+ * The bytes a pull API record's `signature` covers, as assumed (Konnect does not document it; the
+ * emulator signs this way): the record's compact JSON, top-level keys sorted, without `signature`.
+ * @example pullSignedMessage({ type: 'authorization', ts: '2026-11-27T17:00:00Z', signature: 'x' }) // '{"ts":"2026-11-27T17:00:00Z","type":"authorization"}'
+ */
+export function pullSignedMessage(record: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(record)
+    .filter((k) => k !== 'signature')
+    .sort();
+  return '{' + keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`).join(',') + '}';
+}
+
+/**
+ * A record of the pull API (`GET /v3/audit-logs`): a JSON object with `signature` and `ts` and no
+ * `sig`. Undefined for anything else (webhook records, lines that are not JSON).
+ */
+export function parsePullRecord(line: string): Readonly<Record<string, unknown>> | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{') || !trimmed.includes('"signature"')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  return typeof record.signature === 'string' && typeof record.ts === 'string' && !('sig' in record) ? record : undefined;
+}
+
 /** Imports the Ed25519 keys of a JWKS; other key types are ignored. */
 export function importJwks(jwks: Jwks): KeyObject[] {
   return jwks.keys
@@ -111,14 +143,30 @@ export type Verification = 'valid' | 'invalid' | 'unsigned';
 /** What a line offers to verify: the candidate signed messages and the signature, or the verdict already. */
 type Candidates = { readonly messages: readonly Buffer[]; readonly sig: Buffer } | 'invalid' | 'unsigned';
 
-function candidates(line: string): Candidates {
-  const parts = splitSignature(line);
-  if (!parts) return 'unsigned';
-  if (!SIG_SHAPE.test(parts.sig)) return 'invalid';
-  const sig = Buffer.from(parts.sig, 'base64url');
+/** Checks a signature's spelling and decodes it: only the canonical unpadded base64url of 64 bytes. */
+function decodeSig(text: string): Buffer | undefined {
+  if (!SIG_SHAPE.test(text)) return undefined;
+  const sig = Buffer.from(text, 'base64url');
   // 86 characters carry 516 bits for 512: only the canonical spelling (unused bits zero) is the signature,
   // so one signature never has 16 spellings (which would defeat deduplication on `sig`).
-  if (sig.toString('base64url') !== parts.sig.replace(/==$/, '')) return 'invalid';
+  return sig.toString('base64url') === text.replace(/==$/, '') ? sig : undefined;
+}
+
+/** A pull record's candidate: its `signature` over the sorted compact JSON (pullSignedMessage). */
+function pullCandidates(line: string): Candidates {
+  const record = parsePullRecord(line);
+  if (!record) return 'unsigned';
+  const text = record.signature as string;
+  if (text === '') return 'unsigned';
+  const sig = decodeSig(text);
+  return sig ? { messages: [Buffer.from(pullSignedMessage(record), 'utf8')], sig } : 'invalid';
+}
+
+function candidates(line: string): Candidates {
+  const parts = splitSignature(line);
+  if (!parts) return pullCandidates(line);
+  const sig = decodeSig(parts.sig);
+  if (!sig) return 'invalid';
   const messages = [parts.message];
   // §8.3's CEF rule `\s+sig=` also strips whitespace that ends the last value, which the signer signed
   // (§8.2: only " sig=<b64u>" is removed): try the line without just the one separator too.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { importJwks, signingKeyFromSeed, verifyRecord, type SigningKey } from '../records/signing.js';
+import { importJwks, pullSignedMessage, signingKeyFromSeed, verifyRecord, type SigningKey } from '../records/signing.js';
 import { checkReadable, verifyFiles, VerifyFileError, type VerifyFailure } from './verifyFiles.js';
 
 const KEY = signingKeyFromSeed(Buffer.alloc(32, 1));
@@ -156,6 +156,20 @@ describe('verifyFiles', () => {
     const path = await file('cef.log', `${body} sig=${KEY.sign(body)}\n${body.replace('list', 'lisT')} sig=${KEY.sign(body)}\n`);
     const report = await verifyFiles([path], { keys: KEYS });
     assert.deepEqual(report.total, { records: 2, valid: 1, invalid: 1, unsigned: 0 });
+  });
+
+  test('pull API records beside webhook records: signed by the pull scheme, never counted unsigned', async () => {
+    const pull = (fields: Record<string, unknown>) => JSON.stringify({ ...fields, signature: KEY.sign(pullSignedMessage(fields)) });
+    const good = pull({ type: 'gateway_access', ts: '2026-11-27T12:00:00Z', method: 'GET', status_code: 200 });
+    const bad = good.replace('"status_code":200', '"status_code":500');
+    const unsigned = JSON.stringify({ type: 'authentication', ts: '2026-11-27T12:00:00Z', signature: '' });
+    const path = await file('pull.jsonl', [signed({ name: 'Ingress' }), good, bad, unsigned].join('\n') + '\n');
+    const report = await verifyFiles([path], { keys: KEYS });
+    assert.deepEqual(report.total, { records: 4, valid: 2, invalid: 1, unsigned: 1 });
+    assert.deepEqual(report.failures, [
+      { file: path, line: 3, result: 'invalid' },
+      { file: path, line: 4, result: 'unsigned' },
+    ]);
   });
 
   test('onProgress reports the running total, ending at the number of records', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { addBooleanOption, addConnectionOptions, addGeneralOptions, type ConnectionFlagValues, type GeneralFlagValues } from '../flags.js';
-import { DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, DEFAULT_REQUEST_TIMEOUT, type ListenFlags } from '../../listener/settings.js';
+import { DEFAULT_BACKFILL, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, DEFAULT_REQUEST_TIMEOUT, type ListenFlags } from '../../listener/settings.js';
 
 /** Every flag value of listen/tail. */
 export type ListenCommandFlags = ListenFlags & ConnectionFlagValues & GeneralFlagValues & { dataDir?: string; detach?: boolean; detachTimeout?: string };
@@ -19,7 +19,8 @@ const HELP_AFTER = (verb: 'listen' | 'tail') =>
     '  3. creates an audit-log destination pointing at --endpoint (or --public-url + --path)',
     '  4. binds and enables the regional webhook to it',
     '  5. stores every record, byte for byte, in <data dir>/<profile>/events.jsonl (fsynced before 202)',
-    `  6. on Ctrl+C or SIGTERM releases the webhook and deletes the destination${verb === 'tail' ? '' : ''}`,
+    '  6. back-fills the gap since the newest stored record: a Konnect replay job (--backfill)',
+    `  7. on Ctrl+C or SIGTERM releases the webhook and deletes the destination${verb === 'tail' ? '' : ''}`,
     '',
     'Examples:',
     verb === 'tail'
@@ -45,6 +46,11 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
     .option('--retain <duration>', 'delete segments whose last record is older than this, e.g. 90d (default: keep)')
     .option('--retain-size <size>', 'delete the oldest segments while all of them are larger than this, e.g. 10GiB (default: no limit)')
     .option('--verify <mode>', "check each record's Ed25519 signature with the region's keys: off, warn (store every record, report failures) or enforce (records that fail or carry no signature go to quarantine.jsonl)", 'warn')
+    .option(
+      '--backfill <mode>',
+      'gap back-fill at start: when the store has records (or the last listener was killed), request a replay of the audit events missed since (auto), only say what is missing and how to request it (off), or ask first on the terminal (ask)',
+      DEFAULT_BACKFILL,
+    )
     .option('--name <name>', 'destination name (default konnect-audit-<host>-<pid>)')
     .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
     .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');

@@ -7,7 +7,7 @@ import { connectionFor } from '../connection.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { WebhookAlreadyConfiguredError } from '../../konnect/listenerSetup.js';
 import { runListener, ListenerError, type ListenerLifecycle } from '../../listener/run.js';
-import { validateListenFlags } from '../../listener/settings.js';
+import { assertBackfillAskable, validateListenFlags } from '../../listener/settings.js';
 import { createLogger, type LogLevel } from '../../log/logger.js';
 import { ProfileLockedError } from '../../store/lock.js';
 import { profilePaths } from '../../store/paths.js';
@@ -136,6 +136,7 @@ async function listen(args: readonly string[], flags: ListenCommandFlags, lifecy
   rejectPositionals(args);
   if (flags.detach && flags.tail) throw new UsageError('--detach is not supported with --tail');
   const settings = validateListenFlags(flags);
+  assertBackfillAskable(settings.backfill, { detach: flags.detach === true, stdinIsTty: process.stdin.isTTY === true, stderrIsTty: process.stderr.isTTY === true });
   if (flags.detach) {
     await detach(flags);
     return;

@@ -3,8 +3,9 @@ import { Option, type Command } from 'commander';
 import { LOG_FORMATS } from '../../records/render.js';
 import { addBooleanOption, addConnectionOptions, addGeneralOptions, type ConnectionFlagValues, type GeneralFlagValues } from '../flags.js';
 
-export type WebhookFlags = ConnectionFlagValues & GeneralFlagValues;
+export type WebhookFlags = ConnectionFlagValues & GeneralFlagValues & { portalId?: string };
 export type WebhookSetFlags = WebhookFlags & {
+  destinationId?: string;
   endpoint?: string;
   authorization?: string;
   logFormat?: string;
@@ -12,8 +13,9 @@ export type WebhookSetFlags = WebhookFlags & {
   enabled?: boolean;
 };
 
-/** Connection and -o flags on a subcommand, which owns its options (`webhook get -o json`). */
+/** --portal-id, connection and -o flags on a subcommand, which owns its options (`webhook get -o json`). */
 function withCommonOptions(command: Command): Command {
+  command.option('--portal-id <uuid>', "a Dev Portal's webhook instead of the region's (it sends the portal's authentication events to a destination)");
   addConnectionOptions(command);
   addGeneralOptions(command);
   return command;
@@ -27,6 +29,10 @@ export function registerWebhook(program: Command): void {
       [
         "The region's audit-log webhook (one per region; /v2/audit-log-webhook): where Konnect sends audit logs.",
         'The authorization value is write-only in Konnect and never printed.',
+        '',
+        "With --portal-id, a Dev Portal's webhook (/v3/portals/{id}/audit-log-webhook) instead. A portal webhook has no",
+        'endpoint of its own: it is bound to an audit-log destination (endpoint, authorization, log format), which',
+        'get shows; set binds one with --destination-id.',
       ].join('\n'),
     )
     .enablePositionalOptions();
@@ -49,10 +55,11 @@ export function registerWebhook(program: Command): void {
     .command('set')
     .description(
       [
-        "Configure the region's webhook (PATCH /v2/audit-log-webhook, as Kong's SIEM tutorials do). Fields not given stay as they are;",
-        '--enabled defaults to true. Values are checked before anything is sent.',
-      ].join('\n'),
+        "Configure the region's webhook (PATCH /v2/audit-log-webhook, as Kong's SIEM tutorials do). Fields not given stay as they are; --enabled defaults to true. Values are checked before anything is sent.",
+        'With --portal-id: bind the Dev Portal webhook to an existing destination (--destination-id) and/or enable it. --endpoint, --authorization, --log-format and --skip-ssl-verification belong to the destination and are refused with --portal-id.',
+      ].join('\n\n'),
     )
+    .option('--destination-id <uuid>', 'with --portal-id: the audit-log destination the portal webhook sends to')
     .option('--endpoint <url>', 'https:// (or http://) URL that receives the audit logs')
     .option('--authorization <value>', 'Authorization header value Konnect sends, e.g. "Bearer <token>" or "Splunk <token>"')
     .addOption(new Option('--log-format <format>', 'format of delivered records').choices([...LOG_FORMATS]));
@@ -61,7 +68,12 @@ export function registerWebhook(program: Command): void {
   withCommonOptions(set);
   set.addHelpText(
     'after',
-    ['', 'Examples:', '  konnect-audit webhook set --endpoint https://collectors.sumologic.com/receiver/v1/http/XYZ --authorization "Bearer $SIEM_TOKEN" --log-format cef'].join('\n'),
+    [
+      '',
+      'Examples:',
+      '  konnect-audit webhook set --endpoint https://collectors.sumologic.com/receiver/v1/http/XYZ --authorization "Bearer $SIEM_TOKEN" --log-format cef',
+      '  konnect-audit webhook set --portal-id $PORTAL_ID --destination-id $DESTINATION_ID',
+    ].join('\n'),
   );
   set.action(async (flags: WebhookSetFlags) => {
     const { runWebhookSet } = await import('./webhookRun.js');

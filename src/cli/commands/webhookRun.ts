@@ -1,10 +1,12 @@
 /** Runs `konnect-audit webhook get|status|set|disable`. */
-import { KonnectClient } from '../../konnect/client.js';
-import type { AuditLogWebhookStatus, AuditLogWebhookV2, UpdateAuditLogWebhookV2 } from '../../konnect/types.js';
+import { KonnectApiError, KonnectClient } from '../../konnect/client.js';
+import type { AuditLogDestination, AuditLogWebhookStatus, AuditLogWebhookV2, AuditLogWebhookV3, UpdateAuditLogWebhookV2, UpdateAuditLogWebhookV3 } from '../../konnect/types.js';
 import { LOG_FORMATS, type LogFormat } from '../../records/render.js';
+import { advice } from '../../status/advice.js';
+import { statusView } from '../../status/konnect.js';
 import { VERSION } from '../../version.js';
 import { connectionFor } from '../connection.js';
-import { UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../errors.js';
 import { renderStructured, type OutputFormat } from '../output/structured.js';
 import type { WebhookFlags, WebhookSetFlags } from './webhook.js';
 
@@ -64,48 +66,37 @@ function print(flags: WebhookFlags, value: unknown, text: () => string): void {
 }
 
 export async function runWebhookGet(flags: WebhookFlags): Promise<void> {
+  const portalId = checkPortalId(flags, 'webhook get');
+  if (portalId) return runPortalGet(await clientFor(flags), portalId, flags);
   const w = await (await clientFor(flags)).getWebhook();
   const v = view(w, unconfigured(w) ? '<none>' : '<unknown>');
   print(flags, v, () => (unconfigured(w) ? 'The webhook of this region is not configured (konnect-audit webhook set --endpoint URL --authorization VALUE --log-format cef|json|cps).\n' : webhookText(v)));
 }
 
-/** What to do about a status, for the text output. */
-function statusAdvice(s: AuditLogWebhookStatus): string[] {
-  switch (s.webhook_status) {
-    case 'inactive':
-      return [
-        'The last delivery failed and Konnect stopped streaming to the endpoint.',
-        'What to do:',
-        '  1. fix the endpoint (reachable, accepts the authorization): konnect-audit webhook set --endpoint URL --authorization VALUE',
-        '  2. request a replay of the gap (at most the last 7 days): konnect-audit replay (coming), or',
-        "     Konnect's replay job: PUT /v2/audit-log-replay-job {\"start_at\": ..., \"end_at\": ...}",
-      ];
-    case 'unconfigured':
-      return ['The webhook of this region is not configured: konnect-audit webhook set --endpoint URL --authorization VALUE --log-format cef|json|cps'];
-    default:
-      return s.webhook_enabled ? [] : ['The webhook is disabled: Konnect sends nothing (enable it with konnect-audit webhook set --enabled).'];
-  }
-}
-
-function statusText(s: AuditLogWebhookStatus): string {
-  const lines = [`status:        ${s.webhook_status} (${s.webhook_enabled ? 'enabled' : 'disabled'})`];
+/** The status, then what to do (the same advice as `konnect-audit status`). */
+function statusText(s: AuditLogWebhookStatus, portalId?: string): string {
+  const lines = [...(portalId ? [`portal:        ${portalId}`] : []), `status:        ${s.webhook_status} (${s.webhook_enabled ? 'enabled' : 'disabled'})`];
   lines.push(`last attempt:  ${s.last_attempt_at ?? 'none yet'}`);
   if (s.last_response_code !== undefined || s.last_response_message !== undefined) {
     lines.push(`last response: ${[s.last_response_code, s.last_response_message].filter((x) => x !== undefined && x !== '').join(' ')}`);
   }
-  return [...lines, ...statusAdvice(s)].join('\n') + '\n';
+  const snapshot = { base_url: '', ...(portalId ? { portal_id: portalId } : {}), webhook: { error: 'not fetched' }, status: statusView(s), replay_job: { error: 'not fetched' } };
+  return [...lines, ...advice(snapshot, { now: Date.now() })].join('\n') + '\n';
 }
 
 export async function runWebhookStatus(flags: WebhookFlags): Promise<void> {
-  const s = await (await clientFor(flags)).getWebhookStatus();
+  const portalId = checkPortalId(flags, 'webhook status');
+  const client = await clientFor(flags);
+  const s = portalId ? await client.getPortalWebhookStatus(portalId).catch(rethrowPortal(portalId)) : await client.getWebhookStatus();
   const value = {
+    ...(portalId ? { portal_id: portalId } : {}),
     webhook_status: s.webhook_status,
     webhook_enabled: s.webhook_enabled,
     last_attempt_at: s.last_attempt_at ?? null,
     last_response_code: s.last_response_code ?? null,
     last_response_message: s.last_response_message ?? null,
   };
-  print(flags, value, () => statusText(s));
+  print(flags, value, () => statusText(s, portalId));
 }
 
 /** Checks `webhook set`'s values before any call, so a typo never reaches Konnect. */
@@ -142,6 +133,11 @@ export function webhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhookV2 {
 }
 
 export async function runWebhookSet(flags: WebhookSetFlags): Promise<void> {
+  const portalId = checkPortalId(flags, 'webhook set');
+  if (portalId) return runPortalSet(portalId, flags);
+  if (flags.destinationId !== undefined) {
+    throw new UsageError("--destination-id is for a Dev Portal's webhook (with --portal-id); the region's webhook takes --endpoint, --authorization and --log-format", 'webhook set');
+  }
   const body = webhookPatch(flags);
   const w = await (await clientFor(flags)).updateWebhook(body);
   const v = view(w, body.authorization !== undefined ? '<set>' : '<unknown>');
@@ -149,7 +145,134 @@ export async function runWebhookSet(flags: WebhookSetFlags): Promise<void> {
 }
 
 export async function runWebhookDisable(flags: WebhookFlags): Promise<void> {
+  const portalId = checkPortalId(flags, 'webhook disable');
+  if (portalId) {
+    const client = await clientFor(flags);
+    const w = await client.updatePortalWebhook(portalId, { enabled: false }).catch(rethrowPortal(portalId));
+    const v = await portalView(client, portalId, w);
+    print(flags, v, () => `Disabled the audit-log webhook of Dev Portal ${portalId} (destination kept): ${v.audit_log_destination_id ?? 'none'}\n`);
+    return;
+  }
   const w = await (await clientFor(flags)).updateWebhook({ enabled: false });
   const v = view(w, unconfigured(w) ? '<none>' : '<unknown>');
   print(flags, v, () => `Disabled the region's audit-log webhook (configuration kept): ${w.endpoint}\n`);
+}
+
+// --- Dev Portal webhooks (reference §4): bound to a destination, no inline endpoint. ---
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** --portal-id, checked to be a UUID before any call. */
+function checkPortalId(flags: WebhookFlags, command: string): string | undefined {
+  const id = flags.portalId;
+  if (id === undefined) return undefined;
+  if (!UUID.test(id)) throw new UsageError(`invalid argument "${id}" for "--portal-id" flag: expected a portal UUID`, command);
+  return id;
+}
+
+/** Konnect's 404 on a portal path as "no such portal". */
+function rethrowPortal(portalId: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof KonnectApiError && error.status === 404) {
+      throw new RuntimeError(`no Dev Portal with id "${portalId}" in this region (Konnect answered 404; a portal's audit logs live in its own region: check --region or --base-url)`);
+    }
+    throw error;
+  };
+}
+
+/** The destination's fields as shown (its authorization is write-only). */
+interface DestinationSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly log_format: LogFormat;
+  readonly skip_ssl_verification: boolean;
+}
+
+/** A portal webhook as printed: its binding and the destination it sends to. */
+interface PortalWebhookView {
+  readonly portal_id: string;
+  readonly enabled: boolean;
+  readonly audit_log_destination_id: string | null;
+  readonly destination: DestinationSummary | null;
+  /** Why the bound destination could not be read. */
+  readonly destination_error?: string;
+}
+
+async function portalView(client: KonnectClient, portalId: string, w: AuditLogWebhookV3): Promise<PortalWebhookView> {
+  const id = w.audit_log_destination_id || null;
+  const base = { portal_id: portalId, enabled: w.enabled, audit_log_destination_id: id };
+  if (!id) return { ...base, destination: null };
+  try {
+    const d: AuditLogDestination = await client.getDestination(id);
+    return { ...base, destination: { id: d.id, name: d.name, endpoint: d.endpoint, log_format: d.log_format, skip_ssl_verification: d.skip_ssl_verification } };
+  } catch (error) {
+    const why = error instanceof KonnectApiError && error.status === 404 ? 'it no longer exists (404)' : (error as Error).message;
+    return { ...base, destination: null, destination_error: why };
+  }
+}
+
+function portalText(v: PortalWebhookView): string {
+  if (!v.audit_log_destination_id) {
+    return `The audit-log webhook of Dev Portal ${v.portal_id} is not configured (enabled: ${v.enabled}); bind it to a destination: konnect-audit webhook set --portal-id ${v.portal_id} --destination-id DESTINATION_ID\n`;
+  }
+  const d = v.destination;
+  const lines = [`portal:                ${v.portal_id}`, `enabled:               ${v.enabled}`, `destination:           ${v.audit_log_destination_id}${d ? ` (${d.name})` : ''}`];
+  if (d) {
+    lines.push(`endpoint:              ${d.endpoint}`, `log_format:            ${d.log_format}`, `skip_ssl_verification: ${d.skip_ssl_verification}`);
+  } else {
+    lines.push(`endpoint:              <unknown: the destination could not be read: ${v.destination_error ?? 'unknown error'}>`);
+  }
+  lines.push('authorization:         <not shown: write-only, set on the destination>');
+  return lines.join('\n') + '\n';
+}
+
+async function runPortalGet(client: KonnectClient, portalId: string, flags: WebhookFlags): Promise<void> {
+  const w = await client.getPortalWebhook(portalId).catch(rethrowPortal(portalId));
+  const v = await portalView(client, portalId, w);
+  print(flags, v, () => portalText(v));
+}
+
+/** Checks `webhook set --portal-id`'s values before any call. */
+export function portalWebhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhookV3 {
+  const fail = (message: string): never => {
+    throw new UsageError(message, 'webhook set');
+  };
+  const inline = (
+    [
+      ['--endpoint', flags.endpoint],
+      ['--authorization', flags.authorization],
+      ['--log-format', flags.logFormat],
+      ['--skip-ssl-verification', flags.skipSslVerification],
+    ] as const
+  )
+    .filter(([, value]) => value !== undefined)
+    .map(([flag]) => flag);
+  if (inline.length > 0) {
+    fail(
+      `${inline.join(', ')} cannot be used with --portal-id: a Dev Portal webhook has no endpoint of its own, it sends to an audit-log destination. ` +
+        'Create the destination first (POST /v3/audit-log-destinations on the global host, with name, endpoint, authorization and log_format), then: ' +
+        'konnect-audit webhook set --portal-id ID --destination-id DESTINATION_ID',
+    );
+  }
+  if (flags.destinationId === undefined && flags.enabled === undefined) fail('nothing to set: give --destination-id and/or --enabled');
+  if (flags.destinationId !== undefined && !UUID.test(flags.destinationId)) fail(`invalid argument "${flags.destinationId}" for "--destination-id" flag: expected a destination UUID`);
+  return { ...(flags.destinationId !== undefined ? { audit_log_destination_id: flags.destinationId } : {}), enabled: flags.enabled ?? true };
+}
+
+async function runPortalSet(portalId: string, flags: WebhookSetFlags): Promise<void> {
+  const body = portalWebhookPatch(flags);
+  const client = await clientFor(flags);
+  if (body.audit_log_destination_id !== undefined) {
+    // Checked first, so that a 404 from the PATCH can only mean the portal.
+    await client.getDestination(body.audit_log_destination_id).catch((error: unknown) => {
+      if (error instanceof KonnectApiError && error.status === 404) {
+        throw new RuntimeError(`no audit-log destination with id "${body.audit_log_destination_id}" (Konnect answered 404; list them with konnect-audit destinations list)`);
+      }
+      throw error;
+    });
+  }
+  const w = await client.updatePortalWebhook(portalId, body).catch(rethrowPortal(portalId));
+  const v = await portalView(client, portalId, w);
+  print(flags, v, () => `Updated the audit-log webhook of Dev Portal ${portalId}:\n${portalText(v)}`);
 }

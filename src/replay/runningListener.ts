@@ -1,0 +1,64 @@
+/**
+ * Whether a listener runs for a profile, and what it serves: the profile's lock file names a live
+ * process (same pid and, on Linux, the same start time), and `listener.json` / `destination.json`,
+ * written by that listener at start-up, say where it listens and which destination it created.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAlive, startTimeTicks } from '../processes/inspect.js';
+import type { ProfilePaths } from '../store/paths.js';
+
+/** A listener serving a profile. */
+export interface RunningListener {
+  readonly pid: number;
+  /** The local URL it serves (`http://127.0.0.1:19090/audit-logs`), when listener.json is its own. */
+  readonly localEndpoint?: string;
+  /** The public URL Konnect posts to (its destination's endpoint), when known. */
+  readonly endpoint?: string;
+  /** The destination it created, when known. */
+  readonly destinationId?: string;
+  readonly startedAt?: string;
+}
+
+type Json = Record<string, unknown>;
+
+async function readJson(file: string): Promise<Json | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined; // missing, unreadable or half-written: nothing known
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * The listener holding the profile's lock, or undefined when none runs (no lock, or the lock of a
+ * process that has exited or whose pid was reused). State files left by an earlier listener
+ * (listener.json is not removed at stop) are only trusted when they name the same pid.
+ * @example const listener = await runningListener(profilePaths(dataDir, 'default'));
+ */
+export async function runningListener(paths: Pick<ProfilePaths, 'lockFile' | 'listenerFile' | 'destinationFile'>): Promise<RunningListener | undefined> {
+  const lock = await readJson(paths.lockFile);
+  const pid = lock?.pid;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const ticks = lock?.start_time_ticks;
+  if (typeof ticks === 'number') {
+    const now = startTimeTicks(pid);
+    if (now !== undefined && now !== ticks) return undefined; // the pid now belongs to another process
+  }
+  const listener = await readJson(paths.listenerFile);
+  if (listener?.pid !== pid) return { pid };
+  const destination = await readJson(paths.destinationFile);
+  const endpoint = text(destination?.destination_endpoint);
+  const destinationId = text(destination?.destination_id);
+  const localEndpoint = text(listener.local_endpoint);
+  const startedAt = text(listener.started_at);
+  return {
+    pid,
+    ...(localEndpoint ? { localEndpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(destinationId ? { destinationId } : {}),
+    ...(startedAt ? { startedAt } : {}),
+  };
+}
