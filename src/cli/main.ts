@@ -18,6 +18,19 @@ import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWebhook } from './commands/webhook.js';
 
+let quietOnClosedStdout = false;
+
+/** Help and --version text: `konnect-audit events --help | head` must end quietly, not with an EPIPE trace. */
+function writeHelp(text: string): void {
+  if (!quietOnClosedStdout) {
+    quietOnClosedStdout = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  process.stdout.write(text);
+}
+
 function buildProgram(): Command {
   const program = new Command('konnect-audit')
     .description('Kong Konnect audit logs: receive, store, verify and query them, and an offline Konnect emulator.')
@@ -27,7 +40,7 @@ function buildProgram(): Command {
     // Options after a subcommand belong to it (`ps stop -o json` is ps stop's -o, not ps's).
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(message) });
+    .configureOutput({ outputError: (message, write) => write(message), writeOut: writeHelp });
   registerListen(program);
   registerCleanup(program);
   registerPs(program);

@@ -271,6 +271,15 @@ describe('releaseListener', () => {
     await assert.rejects(client().getDestination(destination.id), { name: 'KonnectApiError', status: 404 });
   });
 
+  test('waits out a 409 on the webhook DELETE (a replay job is running) and then releases it', async () => {
+    const destination = await boundDestination();
+    emulator.fault({ method: 'DELETE', path: '/v3/audit-log-webhook', status: 409, times: 2 });
+    const report = await releaseListener(client(), { destinationId: destination.id, configureWebhook: true, sleep: recordWait });
+    assert.deepEqual(report, { webhookReleased: true, destinationDeleted: true, problems: [] });
+    assert.deepEqual(waits, [250, 500]);
+    await assert.rejects(client().getDestination(destination.id), { name: 'KonnectApiError', status: 404 });
+  });
+
   test('reports a destination still in use when the budget ends', async () => {
     const destination = await boundDestination();
     await euClient().updateWebhookV3({ audit_log_destination_id: destination.id, enabled: false });

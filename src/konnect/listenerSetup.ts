@@ -195,14 +195,20 @@ async function releaseWebhook(client: KonnectClient, destinationId: string, budg
   } catch (error) {
     if (!isStatus(error, 404)) disableFailure = budget.explain(error);
   }
-  try {
-    await client.request('DELETE', '/v3/audit-log-webhook', { signal: budget.signal });
-    return true; // the DELETE also disables, so a failed PATCH no longer matters
-  } catch (error) {
-    if (isStatus(error, 404)) return true;
-    if (disableFailure !== undefined) problems.push(`could not disable the regional audit-log webhook: ${disableFailure}`);
-    problems.push(`could not unbind the regional audit-log webhook from destination ${destinationId}: ${budget.explain(error)}`);
-    return false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.request('DELETE', '/v3/audit-log-webhook', { signal: budget.signal });
+      return true; // the DELETE also disables, so a failed PATCH no longer matters
+    } catch (error) {
+      if (isStatus(error, 404)) return true;
+      // Konnect refuses to remove a webhook while its replay job runs (409): wait for the job to end.
+      const wait = Math.min(IN_USE_FIRST_WAIT_MS * 2 ** attempt, IN_USE_MAX_WAIT_MS);
+      if (isStatus(error, 409) && (await budget.wait(wait))) continue;
+      if (disableFailure !== undefined) problems.push(`could not disable the regional audit-log webhook: ${disableFailure}`);
+      const tries = attempt > 0 ? ` (${attempt + 1} attempts within the ${budget.ms / 1000} s clean-up budget)` : '';
+      problems.push(`could not unbind the regional audit-log webhook from destination ${destinationId}${tries}: ${budget.explain(error)}`);
+      return false;
+    }
   }
 }
 
