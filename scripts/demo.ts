@@ -2,7 +2,8 @@
  * `npm run demo`: the whole flow on one machine, offline. Starts the Konnect emulator, runs
  * `konnect-audit tail` against it (which creates a destination, binds the regional webhook and
  * streams every record it stores), makes the calls of Kong's tutorials, shows the signed audit
- * events arriving, stops the listener and shows that Konnect was left clean.
+ * events arriving, stops the listener and shows that Konnect was left clean; then events happen
+ * while nobody listens, and a restarted listener back-fills them with a replay job.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -116,11 +117,43 @@ console.log(indent(verifyRun.stdout));
 const eventsRun = await runCli(['events', '--data-dir', dataDir, '--type', 'authorization', '-o', 'table']);
 console.log(indent(eventsRun.stdout));
 
+step('9. Nobody listening: Konnect keeps recording (12 more events), and keeps them 7 days');
+await emulator.generate({ count: 12 });
+console.log(`  GET /v2/audit-log-webhook -> enabled=${(await konnect.getWebhook()).enabled}: these events reach no one for now`);
+
+step('10. Start the listener again: it finds the gap since the newest stored record and asks Konnect to replay it');
+const listenArgs = ['listen', ...args.slice(1, args.indexOf('--jq'))];
+console.log(dim(`  konnect-audit ${listenArgs.join(' ').replace(emulator.token, '<token>')}`));
+const listener = spawn(process.execPath, [cli, ...listenArgs], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KONNECT_TOKEN: '' } });
+let backfilled = false;
+listener.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  for (const line of chunk.split('\n').filter((l) => l !== '')) {
+    console.log(`  ${line}`);
+    if (/back-fill: replay job completed/.test(line)) backfilled = true;
+  }
+});
+await until(() => backfilled, 60_000);
+
+step('11. One screen: konnect-audit status (webhook, delivery, replay job, listener, store)');
+const statusRun = await runCli(['status', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', dataDir]);
+console.log(indent(statusRun.stdout));
+
+listener.kill('SIGINT');
+const listenerCode = await new Promise<number | null>((resolve) => listener.once('exit', (c) => resolve(c)));
+const after = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+const unique = new Set(after).size;
+console.log(`\n  listener exited with code ${listenerCode}; ${file}: ${after.length} records (${after.length - lines.length} more: the 12 events and the audit events of every API call made while nobody listened, back-filled, then the new listener's own), ${unique} distinct`);
+const reverify = await runCli(['verify', '--data-dir', dataDir]);
+console.log(indent(reverify.stdout));
+
 await emulator.stop();
 rmSync(dataDir, { recursive: true, force: true });
 const clean = (await Promise.resolve(emulator.inspect())).destinations.length === 0;
-console.log(`\n${bold(`Done: ${printed} events streamed, ${lines.length} stored, ${valid} verified; Konnect left ${clean ? 'clean' : 'NOT clean'}.`)}`);
-process.exitCode = code === 0 && lines.length > 0 && valid === lines.length && clean && verifyRun.status === 0 && eventsRun.status === 0 ? 0 : 1;
+console.log(`\n${bold(`Done: ${printed} events streamed, ${after.length} stored (${after.length - lines.length} after the restart, back-fill included), each once, all verified; Konnect left ${clean ? 'clean' : 'NOT clean'}.`)}`);
+const ok =
+  code === 0 && lines.length > 0 && valid === lines.length && clean && verifyRun.status === 0 && eventsRun.status === 0 &&
+  listenerCode === 0 && statusRun.status === 0 && reverify.status === 0 && unique === after.length && after.length >= lines.length + 12;
+process.exitCode = ok ? 0 : 1;
 
 /** Runs the CLI to completion (asynchronously: this process serves the emulator it talks to). */
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string }> {
