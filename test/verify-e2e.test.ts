@@ -41,7 +41,10 @@ async function fillStore(dataDir: string, count: number): Promise<void> {
   const events = join(dataDir, 'default', 'events.jsonl');
   const lineCount = () => (existsSync(events) ? readFileSync(events, 'utf8').split('\n').filter((l) => l !== '').length : 0);
   const before = lineCount();
-  const proc = startCli(['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTH, '--data-dir', dataDir], { env: env() });
+  // No back-fill: its replay would count as delivered while the store drops the repeats.
+  const proc = startCli(['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTH, '--data-dir', dataDir, '--backfill', 'off'], {
+    env: env(),
+  });
   try {
     await eventually('the webhook to be bound', () => emulator.inspect().regions.us!.webhook.enabled || undefined);
     const deliveredBefore = emulator.inspect().regions.us!.delivery.recordsDelivered;
