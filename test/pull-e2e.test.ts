@@ -214,6 +214,28 @@ describe('pull --store', () => {
     const verify = await cli(['verify']);
     assert.equal(verify.status, 0, verify.stderr + verify.stdout);
     assert.match(verify.stdout, new RegExp(`${before.length + 40} records in 1 file: ${before.length + 40} valid, 0 invalid, 0 unsigned`));
+
+    // The other way round: a listener that gets the pulled events again from a replay (as webhook
+    // records, with other signatures) knows them and stores none of them twice.
+    const port2 = await freePort();
+    const listener2 = startCli(
+      ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', `http://127.0.0.1:${port2}/audit-logs`, '--listen-address', `127.0.0.1:${port2}`, '--authorization', AUTH, '--data-dir', dataDir(), '--backfill', 'off'],
+      { env: env() },
+    );
+    try {
+      await eventually('the webhook to be bound again', () => emulator.inspect().regions.us!.webhook.enabled || undefined);
+      const replay = await cli(['replay', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--start-time', iso(gapFrom), '--end-time', iso(gapTo + 1000), '--settle', '0']);
+      assert.equal(replay.status, 0, replay.stderr);
+      assert.match(replay.stdout, /stored 0 new records for the range; the store now holds 40 records in it/);
+    } finally {
+      listener2.child.kill('SIGINT');
+    }
+    assert.equal(await listener2.exited(), 0, listener2.stderr);
+    const gapLines = stored().filter((l) => {
+      const t = Date.parse((JSON.parse(l) as { ts?: string; event_ts?: string }).ts ?? '');
+      return t >= gapFrom && t <= gapTo;
+    });
+    assert.equal(gapLines.length, 40, 'each gap event once, as pulled');
   });
 });
 

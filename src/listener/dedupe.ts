@@ -1,9 +1,10 @@
 /**
- * The listener's de-duplication: a record already stored (same `sig`, or same bytes when unsigned)
- * is acknowledged but not written again. The index is rebuilt from the stored files at start-up
+ * The listener's de-duplication: a record already stored (same `sig`, or same bytes when unsigned,
+ * or the same event stored as a pulled record) is acknowledged but not written again. The index is rebuilt from the stored files at start-up
  * and forgets keys after DEDUPE_WINDOW_MS, longer than Konnect keeps records to resend.
  */
 import { DedupeIndex, indexStoredRecords, recordKey } from '../store/dedupe.js';
+import { PulledEvents } from './pulledEvents.js';
 
 /** Konnect keeps 7 days of records for replays; one more day of margin. */
 export const DEDUPE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
@@ -18,6 +19,8 @@ export class Deduplicator {
     readonly index: DedupeIndex,
     /** Records read from the store at start-up. */
     readonly loaded: number,
+    /** Events the store holds as pulled records (`pull --store`), which arrive again with another signature. */
+    readonly pulled: PulledEvents,
   ) {}
 
   /**
@@ -26,8 +29,9 @@ export class Deduplicator {
    */
   static async load(files: readonly string[], onError?: (file: string, error: Error) => void): Promise<Deduplicator> {
     const index = new DedupeIndex();
-    const loaded = await indexStoredRecords(index, files, Date.now(), onError);
-    return new Deduplicator(index, loaded);
+    const pulled = new PulledEvents();
+    const loaded = await indexStoredRecords(index, files, Date.now(), onError, (text) => pulled.consider(text));
+    return new Deduplicator(index, loaded, pulled);
   }
 
   /**
@@ -41,7 +45,8 @@ export class Deduplicator {
       const keys: Buffer[] = [];
       for (const record of records) {
         const key = recordKey(record);
-        if (this.index.add(key)) {
+        // A record already pulled keeps its key reserved: its repeats are dropped at the first check.
+        if (this.index.add(key) && !this.pulled.holds(record)) {
           fresh.push(record);
           keys.push(key);
         } else {

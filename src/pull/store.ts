@@ -10,7 +10,7 @@ import { acquireProfileLock, ProfileLockedError, type ProfileLock } from '../sto
 import type { ProfilePaths } from '../store/paths.js';
 import { storedEventFiles } from '../store/read.js';
 import { segmentMayHoldSince } from '../store/segments.js';
-import { indexWebhookEvents, pulledEventKey } from './sameEvent.js';
+import { indexWebhookEvents, pulledEventKey } from '../store/sameEvent.js';
 
 /** A pulled record and its line as stored (compact JSON, as Konnect sent it). */
 export interface PulledLine {

@@ -156,12 +156,17 @@ export async function indexStoredRecords(
   nowMs = Date.now(),
   /** Called for a file that cannot be read (a corrupt segment); without it, the error is thrown. */
   onError?: (file: string, error: Error) => void,
+  /** Sees every stored line as it is indexed (one pass over the store for other start-up indexes). */
+  onLine?: (text: string) => void,
 ): Promise<number> {
   let records = 0;
   for (const file of files) {
     try {
       for await (const batch of readLineBatches(file)) {
-        for (const line of batch) index.add(recordKey(line.bytes), nowMs);
+        for (const line of batch) {
+          index.add(recordKey(line.bytes), nowMs);
+          onLine?.(line.text);
+        }
         records += batch.length;
       }
     } catch (error) {

@@ -3,7 +3,7 @@
  * `rt`, `src`, `request`, `sig`) and as a pull API record (`type`, `ts`, `client_ip`, `uri`,
  * `signature`). Their signatures differ, so the listener's de-duplication cannot tell them apart;
  * this module gives both shapes one event key, so `pull --store` skips events the listener already
- * stored. The key holds every field both shapes carry (type, time in ms, trace id, principal,
+ * stored and the listener skips events already pulled. The key holds every field both shapes carry (type, time in ms, trace id, principal,
  * client address, user agent, and per type the action and resource and granted, the request and
  * outcome, or the method, URI and status): a field that one shape spells differently only makes
  * the keys differ, and the event is stored twice rather than lost.
@@ -11,7 +11,7 @@
 import { booleanField, recordType } from '../query/filter.js';
 import { recordTime } from '../query/time.js';
 import { recordToJson } from '../records/parse.js';
-import { readLineBatches } from '../store/read.js';
+import { readLineBatches } from './read.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -89,7 +89,7 @@ export function webhookEventKey(json: string): string | undefined {
 }
 
 /** True for a line holding a pull API record (these are de-duplicated by the store's own keys). */
-function isPullLine(line: string): boolean {
+export function isPullLine(line: string): boolean {
   return line.includes('"signature"') && !line.includes('"sig"');
 }
 
