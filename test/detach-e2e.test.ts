@@ -178,12 +178,32 @@ describe('listen --detach and ps', () => {
       assert.ok(!text.includes('detach-secret'), 'authorization');
       assert.ok(!text.includes(emulator.token), 'token');
     }
-    assert.ok(record.includes('<redacted>'));
+    // Nor on the child's command line, which every local user can read while it runs: they travel in its environment.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    assert.ok(cmdline.includes('--listen-address'), cmdline);
+    assert.ok(!cmdline.includes('detach-secret') && !cmdline.includes(emulator.token), cmdline);
+    assert.ok(!cmdline.includes('--authorization') && !cmdline.includes('--pat'), cmdline);
     const logs = await runCliAsync(['ps', 'logs', String(pid)], { env: env() });
     assert.equal(logs.status, 0, logs.stderr);
     assert.match(logs.stdout, /"msg":"listener started"/);
     assert.ok(!logs.stdout.includes('detach-secret') && !logs.stdout.includes(emulator.token), 'no secret in the log either');
     await runCliAsync(['ps', 'stop', String(pid)], { env: env(), timeoutMs: 60_000 });
+  });
+
+  test('KONNECT_AUDIT_AUTHORIZATION stands for --authorization', async () => {
+    const { args } = await listenArgs();
+    const i = args.indexOf('--authorization');
+    const withoutFlag = [...args.slice(0, i), ...args.slice(i + 2)];
+    const missing = await runCliAsync([...withoutFlag, '--detach'], { env: env(), timeoutMs: 60_000 });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /required flag\(s\) "authorization" not set/);
+    const r = await runCliAsync([...withoutFlag, '--detach', '-o', 'json'], { env: { ...env(), KONNECT_AUDIT_AUTHORIZATION: AUTH }, timeoutMs: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout) as { pid: number; endpoint: string };
+    started.push(info.pid);
+    assert.equal((await fetch(info.endpoint, { method: 'POST', headers: { Authorization: 'Bearer wrong' }, body: '{"a":1}' })).status, 401);
+    assert.equal((await fetch(info.endpoint, { method: 'POST', headers: { Authorization: AUTH }, body: '{"a":1}' })).status, 202);
+    await runCliAsync(['ps', 'stop', String(info.pid)], { env: env(), timeoutMs: 60_000 });
   });
 
   test('usage errors: ps stop arguments and --detach with --tail', async () => {

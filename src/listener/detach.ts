@@ -24,9 +24,24 @@ export function childLogTemplate(configDir: string): string {
   return join(configDir, 'logs', `konnect-audit-listener-${PID_PLACEHOLDER}.log`);
 }
 
-/** The child's arguments: the parent's, without `--detach`/`-d`, logging to its own file at info level unless told otherwise. */
-export function childArgs(argv: readonly string[], configDir: string): string[] {
-  const out: string[] = [];
+/** The Authorization value a listener requires, when --authorization is not given (keeps it off the command line). */
+export const AUTHORIZATION_ENV = 'KONNECT_AUDIT_AUTHORIZATION';
+/** Carries --pat from a detaching parent to its child. */
+export const DETACHED_PAT_ENV = 'KONNECT_AUDIT_DETACHED_PAT';
+/**
+ * Secret flags moved from the child's command line, which any local user can read for as long as
+ * it runs (ps, /proc/<pid>/cmdline), to its environment, which only its owner can read.
+ */
+const SECRET_FLAGS: Readonly<Record<string, string>> = { '--authorization': AUTHORIZATION_ENV, '--pat': DETACHED_PAT_ENV };
+
+/**
+ * The child's arguments: the parent's, without `--detach`/`-d`, logging to its own file at info
+ * level unless told otherwise; and its extra environment, which carries the secret flags.
+ * @example childArgs(['listen', '-d', '--pat', 'kpat_x'], dir) // { args: ['listen', '--log-file', ..., '--log-level', 'info'], env: { KONNECT_AUDIT_DETACHED_PAT: 'kpat_x' } }
+ */
+export function childArgs(argv: readonly string[], configDir: string): { args: string[]; env: Record<string, string> } {
+  const args: string[] = [];
+  const env: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-d' || a === '--detach' || a.startsWith('--detach=') || a.startsWith('--detach-timeout=')) continue;
@@ -34,11 +49,19 @@ export function childArgs(argv: readonly string[], configDir: string): string[] 
       i++; // and its value
       continue;
     }
-    out.push(a);
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const secretEnv = SECRET_FLAGS[flag];
+    if (secretEnv !== undefined) {
+      if (eq > 0) env[secretEnv] = a.slice(eq + 1);
+      else if (i + 1 < argv.length) env[secretEnv] = argv[++i]!;
+      continue;
+    }
+    args.push(a);
   }
-  if (!argv.some((a) => a === '--log-file' || a.startsWith('--log-file='))) out.push('--log-file', childLogTemplate(configDir));
-  if (!argv.some((a) => a === '--log-level' || a.startsWith('--log-level='))) out.push('--log-level', 'info');
-  return out;
+  if (!argv.some((a) => a === '--log-file' || a.startsWith('--log-file='))) args.push('--log-file', childLogTemplate(configDir));
+  if (!argv.some((a) => a === '--log-level' || a.startsWith('--log-level='))) args.push('--log-level', 'info');
+  return { args, env };
 }
 
 /** In the child: writes the record (state `starting`) and returns the lifecycle that keeps it current. */
@@ -88,10 +111,11 @@ function lastLines(file: string, n: number): string {
 export async function runDetached(options: { readonly argv: readonly string[]; readonly configDir: string; readonly timeoutMs: number }): Promise<DetachOutcome> {
   await ensurePrivateDir(join(options.configDir, 'logs'));
   await ensurePrivateDir(join(options.configDir, 'processes'));
-  const child = spawn(process.execPath, [process.argv[1]!, ...childArgs(options.argv, options.configDir)], {
+  const { args, env } = childArgs(options.argv, options.configDir);
+  const child = spawn(process.execPath, [process.argv[1]!, ...args], {
     detached: true,
     stdio: 'ignore',
-    env: { ...process.env, [DETACHED_ENV]: options.configDir },
+    env: { ...process.env, ...env, [DETACHED_ENV]: options.configDir },
   });
   const spawned = await new Promise<number | Error>((resolve) => {
     child.once('spawn', () => resolve(child.pid!));

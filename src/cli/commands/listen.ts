@@ -53,7 +53,7 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
     )
     .option('--name <name>', 'destination name (default konnect-audit-<host>-<pid>)')
     .option('--log-format <format>', 'record format Konnect sends: cef, json or cps', 'json')
-    .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly)');
+    .option('--authorization <value>', 'Authorization header Konnect must send (required; compared exactly); or set KONNECT_AUDIT_AUTHORIZATION, which keeps it out of the process list');
   addBooleanOption(command, '--skip-ssl-verification', "Konnect skips TLS verification of the endpoint (affects Konnect's delivery, not the listener)");
   addBooleanOption(command, '--keep-duplicates', 'store a record again when Konnect resends it (a retry or a replay job); by default it is acknowledged and not stored twice');
   addBooleanOption(command, '--configure-webhook', 'check, bind and release the regional webhook (default true); false: destination only');

@@ -1,7 +1,7 @@
 /** Runs `listen`/`tail`: validates flags, resolves the connection, wires signals, runs the listener. */
 import { existsSync, readFileSync } from 'node:fs';
 import { configDir, defaultDataDir } from '../../config/paths.js';
-import { DETACHED_ENV, PID_PLACEHOLDER, runDetached, startChildRecord } from '../../listener/detach.js';
+import { AUTHORIZATION_ENV, DETACHED_ENV, DETACHED_PAT_ENV, PID_PLACEHOLDER, runDetached, startChildRecord } from '../../listener/detach.js';
 import type { Connection } from '../../config/resolve.js';
 import { connectionFor } from '../connection.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
@@ -132,8 +132,20 @@ export async function runListenCommand(verb: 'listen' | 'tail', args: readonly s
   }
 }
 
-async function listen(args: readonly string[], flags: ListenCommandFlags, lifecycle: ListenerLifecycle | undefined): Promise<void> {
+/** Secrets that may come from the environment instead of the command line (see detach.ts). */
+function withSecretsFromEnv(flags: ListenCommandFlags, env: NodeJS.ProcessEnv): ListenCommandFlags {
+  const pat = env[DETACHED_ENV] ? env[DETACHED_PAT_ENV] : undefined;
+  delete env[DETACHED_PAT_ENV]; // not inherited by anything this process starts
+  return {
+    ...flags,
+    ...(flags.authorization === undefined && env[AUTHORIZATION_ENV] !== undefined ? { authorization: env[AUTHORIZATION_ENV] } : {}),
+    ...(flags.pat === undefined && pat !== undefined ? { pat } : {}),
+  };
+}
+
+async function listen(args: readonly string[], given: ListenCommandFlags, lifecycle: ListenerLifecycle | undefined): Promise<void> {
   rejectPositionals(args);
+  const flags = withSecretsFromEnv(given, process.env);
   if (flags.detach && flags.tail) throw new UsageError('--detach is not supported with --tail');
   const settings = validateListenFlags(flags);
   assertBackfillAskable(settings.backfill, { detach: flags.detach === true, stdinIsTty: process.stdin.isTTY === true, stderrIsTty: process.stderr.isTTY === true });
