@@ -4,10 +4,11 @@
  * (Node's floor) and nginx with the echo module answering 202 (a raw-HTTP ceiling).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { startEmulator, type Emulator } from 'konnect-audit';
 import { freePort, until } from './wait.js';
 
@@ -44,6 +45,23 @@ function countLines(file: string): number {
   }
 }
 
+/**
+ * Records in a listener's profile directory: events.jsonl and its rotated segments (a segment
+ * caught mid-compression counts once, as its plain file).
+ */
+function countStoredLines(dir: string): number {
+  const names = readdirSync(dir);
+  let lines = 0;
+  for (const name of names) {
+    if (/^events(-.+)?\.jsonl$/.test(name)) lines += countLines(join(dir, name));
+    else if (/^events-.+\.jsonl\.gz$/.test(name) && !names.includes(name.slice(0, -3))) {
+      const text = gunzipSync(readFileSync(join(dir, name)));
+      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) lines++;
+    }
+  }
+  return lines;
+}
+
 /** Starts `konnect-audit listen` against a fresh emulator; resolves once the webhook is bound. */
 export async function startListenerTarget(extraArgs: readonly string[] = [], options: { dataDir?: string; cli?: string; name?: string } = {}): Promise<Target & { emulator: Emulator; dataDir: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'konnect-audit-bench-'));
@@ -58,14 +76,14 @@ export async function startListenerTarget(extraArgs: readonly string[] = [], opt
   const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   await until(() => emulator.inspect().regions.us!.webhook.enabled || child.exitCode !== null, 'the listener to bind the webhook', 15_000);
   if (child.exitCode !== null) throw new Error(`listener exited with ${child.exitCode}`);
-  const events = join(dataDir, 'default', 'events.jsonl');
   return {
     name: options.name ?? 'konnect-audit listen',
     pid: child.pid!,
     url,
     emulator,
     dataDir,
-    storedRecords: () => countLines(events),
+    // Rotation (128 MiB by default) moves records into segments: count them all.
+    storedRecords: () => countStoredLines(join(dataDir, 'default')),
     stop: async () => {
       child.kill('SIGINT');
       await exited(child);

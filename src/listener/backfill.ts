@@ -12,7 +12,6 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KonnectClient } from '../konnect/client.js';
 import {
@@ -342,6 +341,8 @@ export function replayCommand(range: TimeRange, profile: string, spelling: 'star
  * Ctrl+C stays a signal for the listener. Empty, `y` or `yes` is yes.
  */
 export async function askOnTerminal(question: string, signal: AbortSignal): Promise<boolean> {
+  // Loaded only for --backfill ask: every other listener is spared the module.
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   try {
     process.stderr.write(question);
