@@ -253,12 +253,12 @@ export class KonnectClient {
     return this.request('GET', '/v2/audit-log-webhook/jwks.json', { auth: false });
   }
 
-  getReplayJob(): Promise<AuditLogReplayJob> {
-    return this.request('GET', '/v2/audit-log-replay-job');
+  getReplayJob(options: { readonly signal?: AbortSignal } = {}): Promise<AuditLogReplayJob> {
+    return this.request('GET', '/v2/audit-log-replay-job', options);
   }
 
-  putReplayJob(range: { readonly start_at: string; readonly end_at: string }): Promise<AuditLogReplayJob> {
-    return this.request('PUT', '/v2/audit-log-replay-job', { body: range });
+  putReplayJob(range: { readonly start_at: string; readonly end_at: string }, options: { readonly signal?: AbortSignal } = {}): Promise<AuditLogReplayJob> {
+    return this.request('PUT', '/v2/audit-log-replay-job', { body: range, ...options });
   }
 
   /** Every destination (all pages), optionally filtered by exact name. */
@@ -326,12 +326,12 @@ export class KonnectClient {
     return this.request('DELETE', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-webhook`);
   }
 
-  getPortalReplayJob(portalId: string): Promise<AuditLogReplayJob> {
-    return this.request('GET', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`);
+  getPortalReplayJob(portalId: string, options: { readonly signal?: AbortSignal } = {}): Promise<AuditLogReplayJob> {
+    return this.request('GET', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`, options);
   }
 
-  putPortalReplayJob(portalId: string, range: { readonly start_at: string; readonly end_at: string }): Promise<AuditLogReplayJob> {
-    return this.request('PUT', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`, { body: range });
+  putPortalReplayJob(portalId: string, range: { readonly start_at: string; readonly end_at: string }, options: { readonly signal?: AbortSignal } = {}): Promise<AuditLogReplayJob> {
+    return this.request('PUT', `/v3/portals/${encodeURIComponent(portalId)}/audit-log-replay-job`, { body: range, ...options });
   }
 
   listControlPlanes(): Promise<{ data: ControlPlane[]; meta: { page: { number: number; size: number; total: number } } }> {

@@ -61,8 +61,13 @@ export function checkReplayRange(range: TimeRange, now: number): void {
   }
 }
 
-export function getReplayJob(client: KonnectClient, scope: ReplayScope): Promise<AuditLogReplayJob> {
-  return scope.portalId ? client.getPortalReplayJob(scope.portalId) : client.getReplayJob();
+/** Lets a caller abort a call (a stopping listener never waits for one). */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+export function getReplayJob(client: KonnectClient, scope: ReplayScope, options: CallOptions = {}): Promise<AuditLogReplayJob> {
+  return scope.portalId ? client.getPortalReplayJob(scope.portalId, options) : client.getReplayJob(options);
 }
 
 /**
@@ -70,13 +75,13 @@ export function getReplayJob(client: KonnectClient, scope: ReplayScope): Promise
  * scope — unless that job has exactly our range, which means an earlier attempt of this same PUT
  * was carried out and its answer lost (PUT is retried on connection errors): then it is ours.
  */
-export async function requestReplay(client: KonnectClient, scope: ReplayScope, range: TimeRange): Promise<AuditLogReplayJob> {
+export async function requestReplay(client: KonnectClient, scope: ReplayScope, range: TimeRange, options: CallOptions = {}): Promise<AuditLogReplayJob> {
   const body = { start_at: apiTime(range.startMs), end_at: apiTime(range.endMs) };
   try {
-    return scope.portalId ? await client.putPortalReplayJob(scope.portalId, body) : await client.putReplayJob(body);
+    return scope.portalId ? await client.putPortalReplayJob(scope.portalId, body, options) : await client.putReplayJob(body, options);
   } catch (error) {
     if (!(error instanceof KonnectApiError) || error.status !== 409) throw error;
-    const job = await getReplayJob(client, scope).catch(() => undefined);
+    const job = await getReplayJob(client, scope, options).catch(() => undefined);
     if (job && sameInstant(job.start_at, body.start_at) && sameInstant(job.end_at, body.end_at) && ACTIVE_REPLAY_STATES.has(job.status)) return job;
     throw new ReplayConflictError(job);
   }
@@ -112,7 +117,7 @@ export async function watchReplayJob(client: KonnectClient, scope: ReplayScope, 
     } catch {
       break; // aborted
     }
-    const next = await getReplayJob(client, scope);
+    const next = await getReplayJob(client, scope, options.signal ? { signal: options.signal } : {});
     if (next.status !== job.status || next.updated_at !== job.updated_at) {
       const changed = next.status !== job.status;
       job = next;

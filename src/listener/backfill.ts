@@ -120,13 +120,10 @@ export interface ReplayApi {
  * @example const api = konnectReplayApi(client, stop.signal);
  */
 export function konnectReplayApi(client: KonnectClient, signal: AbortSignal, intervalMs = DEFAULT_POLL_MS): ReplayApi {
-  const bound = Object.create(client) as KonnectClient;
-  bound.getReplayJob = () => client.request<AuditLogReplayJob>('GET', '/v2/audit-log-replay-job', { signal });
-  bound.putReplayJob = (body) => client.request<AuditLogReplayJob>('PUT', '/v2/audit-log-replay-job', { body, signal });
   return {
-    request: (range) => requestReplay(bound, {}, range),
-    current: () => getReplayJob(bound, {}),
-    watch: (job, onState) => watchReplayJob(bound, {}, job, { intervalMs, onState, signal }),
+    request: (range) => requestReplay(client, {}, range, { signal }),
+    current: () => getReplayJob(client, {}, { signal }),
+    watch: (job, onState) => watchReplayJob(client, {}, job, { intervalMs, onState, signal }),
   };
 }
 
