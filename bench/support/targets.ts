@@ -50,6 +50,17 @@ function countLines(file: string): number {
  * caught mid-compression counts once, as its plain file).
  */
 function countStoredLines(dir: string): number {
+  // Background compression replaces a plain segment by its .gz at any moment: list again when one vanishes.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return countStoredLinesOnce(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 10) throw error;
+    }
+  }
+}
+
+function countStoredLinesOnce(dir: string): number {
   const names = readdirSync(dir);
   let lines = 0;
   for (const name of names) {
