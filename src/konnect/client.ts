@@ -297,7 +297,7 @@ export class KonnectClient {
   }
 
   /** One page of the pull API. */
-  pullAuditLogs(query: PullQuery = {}): Promise<PullAuditLogPage> {
+  pullAuditLogs(query: PullQuery = {}, options: { readonly signal?: AbortSignal } = {}): Promise<PullAuditLogPage> {
     const params = new URLSearchParams();
     if (query.gte) params.set('filter[ts][gte]', query.gte);
     if (query.lte) params.set('filter[ts][lte]', query.lte);
@@ -306,7 +306,7 @@ export class KonnectClient {
     if (query.after) params.set('page[after]', query.after);
     if (query.before) params.set('page[before]', query.before);
     const qs = params.toString();
-    return this.request('GET', `/v3/audit-logs${qs ? `?${qs}` : ''}`);
+    return this.request('GET', `/v3/audit-logs${qs ? `?${qs}` : ''}`, options);
   }
 
   getPortalWebhook(portalId: string): Promise<AuditLogWebhookV3> {

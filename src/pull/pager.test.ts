@@ -78,4 +78,17 @@ describe('pullPages', () => {
     assert.equal(pages, 1);
     assert.equal(source.queries.length, 1);
   });
+
+  test('the signal reaches the request in flight, so an abort does not wait for Konnect to answer', async () => {
+    const stop = new AbortController();
+    const hanging: PullSource = {
+      pullAuditLogs: (_query, options) =>
+        new Promise((_resolve, reject) => {
+          assert.ok(options?.signal, 'the signal is passed on');
+          options.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          stop.abort();
+        }),
+    };
+    await assert.rejects(pullPages(hanging, { pageSize: 10 }, stop.signal).next(), /aborted/);
+  });
 });

@@ -7,7 +7,7 @@ import type { PullAuditLog, PullAuditLogPage, PullLogType } from '../konnect/typ
 
 /** What serves pull pages: `KonnectClient` (or a stand-in in tests). */
 export interface PullSource {
-  pullAuditLogs(query: PullQuery): Promise<PullAuditLogPage>;
+  pullAuditLogs(query: PullQuery, options?: { readonly signal?: AbortSignal }): Promise<PullAuditLogPage>;
 }
 
 /** The records asked for; times are RFC 3339, both bounds inclusive (Konnect's `filter[ts]`). */
@@ -53,7 +53,8 @@ export async function* pullPages(source: PullSource, range: PullRange, signal?: 
   let after: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     if (signal?.aborted) return;
-    const page = await source.pullAuditLogs({ gte: range.gte, lte: range.lte, type: range.type, pageSize: range.pageSize, after });
+    // The signal also cuts a request in flight short (Ctrl+C does not wait for Konnect's answer).
+    const page = await source.pullAuditLogs({ gte: range.gte, lte: range.lte, type: range.type, pageSize: range.pageSize, after }, signal ? { signal } : {});
     const data = Array.isArray(page?.data) ? page.data : [];
     if (data.length > 0) yield data;
     const next = nextCursor(page?.meta);

@@ -63,6 +63,19 @@ describe('advice', () => {
     assert.equal(lines[5], '       konnect-audit replay --since 4m');
   });
 
+  it('inactive while a replay job runs: says to request the replay when it has ended', () => {
+    const lines = advice(
+      snapshot(
+        { webhook_status: 'inactive', last_attempt_at: '2026-11-27T11:57:00Z', last_response_code: 500 },
+        { replay_job: { status: 'running', start_at: '2026-11-27T06:00:00Z', end_at: '2026-11-27T12:00:00Z', updated_at: '2026-11-27T11:58:00Z' } },
+      ),
+      { now: NOW },
+    );
+    assert.equal(lines[6], '     a replay job is running now (2026-11-27T06:00:00Z to 2026-11-27T12:00:00Z): Konnect runs one at a time, so request yours when it has ended');
+    const done = advice(snapshot({ webhook_status: 'inactive', last_attempt_at: '2026-11-27T11:57:00Z' }, { replay_job: { status: 'completed', start_at: null, end_at: null, updated_at: null } }), { now: NOW });
+    assert.ok(!done.join('\n').includes('a replay job is'));
+  });
+
   it('inactive with stored records: the replay starts at the newest stored record', () => {
     const lines = advice(snapshot({ webhook_status: 'inactive', last_attempt_at: '2026-11-27T11:57:00Z', last_response_code: 401, last_response_message: 'Unauthorized' }), {
       now: NOW,

@@ -2,7 +2,8 @@
  * What `status` tells the user to do: pure functions of what was gathered, so every case is
  * tested without Konnect.
  */
-import { RETENTION_MS } from '../konnect/replayJob.js';
+import { ACTIVE_REPLAY_STATES, RETENTION_MS } from '../konnect/replayJob.js';
+import type { ReplayJobStatus } from '../konnect/types.js';
 import type { EndpointMatch } from './listeners.js';
 import { failed, type KonnectSnapshot } from './konnect.js';
 
@@ -109,6 +110,10 @@ export function advice(k: KonnectSnapshot, ctx: AdviceContext): string[] {
         : "Konnect's whole 7 days";
     lines.push(`  2. once it is reachable, recover the records lost meanwhile (${basis}):`);
     lines.push(`       konnect-audit replay${portal} --since ${replaySince(fromMs, ctx.now)}`);
+    const job = !failed(k.replay_job) ? k.replay_job : undefined;
+    if (job && ACTIVE_REPLAY_STATES.has(job.status as ReplayJobStatus)) {
+      lines.push(`     a replay job is ${job.status} now (${job.start_at ?? '?'} to ${job.end_at ?? '?'}): Konnect runs one at a time, so request yours when it has ended`);
+    }
     lines.push("     Konnect resends them to the webhook; konnect-audit's listener drops the records it already has.");
     lines.push(`  check with konnect-audit status${portal} (active again after the next successful delivery).`);
   }

@@ -250,7 +250,7 @@ export async function runPull(flags: PullFlags): Promise<void> {
           if (!more || stop.signal.aborted) break;
         }
       } catch (error) {
-        throw konnectError(error);
+        if (!stop.signal.aborted) throw konnectError(error); // else: stopped mid-request, quietly
       }
     }
     while (settings.follow && more && !stop.signal.aborted) {
@@ -265,6 +265,7 @@ export async function runPull(flags: PullFlags): Promise<void> {
           if (!more || stop.signal.aborted) break;
         }
       } catch (error) {
+        if (stop.signal.aborted) break;
         // The client already retried; a passing outage only costs a warning, the next poll catches up.
         if (!isTransientError(error)) throw konnectError(error);
         warnings.warn(`warning: polling Konnect failed, trying again in ${settings.pollIntervalMs} ms: ${(error as Error).message}`);
