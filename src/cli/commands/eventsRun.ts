@@ -18,6 +18,7 @@ import { ACTIVE_EVENTS_FILE, readLineBatches, storedEventFiles, type Line } from
 import { segmentMayHoldSince } from '../../store/segments.js';
 import { connectionFor } from '../connection.js';
 import { RuntimeError, UsageError } from '../errors.js';
+import { stopSignal } from '../output/stopSignal.js';
 import type { EventsFlags } from './events.js';
 
 /** How often --follow looks for new records. */
@@ -73,33 +74,6 @@ function startProgress(): { update: (files: number, scanned: number) => void; st
       clearInterval(timer);
       if (shown) process.stderr.write('\r\x1b[K');
       shown = false;
-    },
-  };
-}
-
-/**
- * Stops on SIGINT/SIGTERM (exit 0, as `tail -f`) and on a closed stdout (`events | head`): no
- * error, no more output.
- */
-function stopSignal(): { signal: AbortSignal; stdoutClosed: () => boolean; dispose(): void } {
-  const controller = new AbortController();
-  let closed = false;
-  const onSignal = () => controller.abort(new Error('signal'));
-  const onStdoutError = (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    closed = true;
-    controller.abort(new Error('stdout closed'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.stdout.on('error', onStdoutError);
-  return {
-    signal: controller.signal,
-    stdoutClosed: () => closed,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // Left on: a write still queued may yet fail with EPIPE after we are done.
     },
   };
 }

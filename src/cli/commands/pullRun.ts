@@ -19,6 +19,7 @@ import { profilePaths } from '../../store/paths.js';
 import { VERSION } from '../../version.js';
 import { connectionFor } from '../connection.js';
 import { RuntimeError, UsageError } from '../errors.js';
+import { stopSignal } from '../output/stopSignal.js';
 import { parseDuration } from '../parse.js';
 import { parseTimeRange } from '../timeRange.js';
 import type { PullFlags } from './pull.js';
@@ -114,29 +115,6 @@ function konnectError(error: unknown): unknown {
   }
   if (error instanceof KonnectConnectionError) return new RuntimeError(error.message);
   return error;
-}
-
-/** SIGINT/SIGTERM and a closed stdout (`pull | head`) stop the run quietly. */
-function stopSignal(): { signal: AbortSignal; stdoutClosed: () => boolean; dispose(): void } {
-  const controller = new AbortController();
-  let closed = false;
-  const onSignal = () => controller.abort(new Error('signal'));
-  const onStdoutError = (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    closed = true;
-    controller.abort(new Error('stdout closed'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.stdout.on('error', onStdoutError);
-  return {
-    signal: controller.signal,
-    stdoutClosed: () => closed,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /** Turns pulled records into what to print: jq's lines, or the format's items. */
