@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { describe, test } from 'node:test';
-import { configDir, defaultConfigFile, defaultDataDir, kongctlConfigFile } from './paths.js';
+import { configDir, dataDirOf, defaultConfigFile, defaultDataDir, kongctlConfigFile } from './paths.js';
 
 describe('config paths', () => {
   test('use XDG_CONFIG_HOME when set', () => {
@@ -27,5 +27,14 @@ describe('config paths', () => {
 
   test('use the OS home directory when HOME is unset', () => {
     assert.equal(configDir({}), `${homedir()}/.config/konnect-audit`);
+  });
+});
+
+describe('dataDirOf', () => {
+  test('--data-dir, else a non-empty data-dir setting, else the default', () => {
+    const env = { XDG_CONFIG_HOME: '/x' };
+    assert.equal(dataDirOf('/flag', '/setting', env), '/flag');
+    assert.equal(dataDirOf(undefined, '/setting', env), '/setting');
+    for (const configured of [undefined, '', 42]) assert.equal(dataDirOf(undefined, configured, env), defaultDataDir(env));
   });
 });

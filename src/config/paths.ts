@@ -40,3 +40,13 @@ export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), DATA_DIR);
 }
+
+/**
+ * The data dir a command uses: `--data-dir`, else the profile's `data-dir` setting (a non-empty
+ * string), else defaultDataDir().
+ * @example dataDirOf(flags.dataDir, connection.profileSettings['data-dir'])
+ */
+export function dataDirOf(flag: string | undefined, configured: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined) return flag;
+  return typeof configured === 'string' && configured !== '' ? configured : defaultDataDir(env);
+}

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultDataDir } from '../../config/paths.js';
+import { dataDirOf } from '../../config/paths.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { parseJqArgs } from '../../listener/settings.js';
 import { RateLimitedWarnings } from '../../listener/warnings.js';
@@ -81,8 +81,7 @@ function startProgress(): { update: (files: number, scanned: number) => void; st
 async function dataDirFor(flags: EventsFlags): Promise<string> {
   if (flags.dataDir !== undefined) return flags.dataDir;
   const connection = await connectionFor({ profile: flags.profile, configFile: flags.configFile, pat: NO_TOKEN });
-  const configured = connection.profileSettings['data-dir'];
-  return typeof configured === 'string' && configured !== '' ? configured : defaultDataDir();
+  return dataDirOf(undefined, connection.profileSettings['data-dir']);
 }
 
 /** Turns batches of stored lines into what to print: filters, then jq or the format's item. */

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultDataDir } from '../../config/paths.js';
+import { dataDirOf } from '../../config/paths.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { isTransientError, KonnectApiError, KonnectClient, KonnectConnectionError } from '../../konnect/client.js';
 import { RETENTION_MS } from '../../konnect/replayJob.js';
@@ -137,11 +137,6 @@ async function printItems(records: readonly PullAuditLog[], lines: readonly stri
   }
 }
 
-function dataDirFor(flags: PullFlags, configured: unknown): string {
-  if (flags.dataDir !== undefined) return flags.dataDir;
-  return typeof configured === 'string' && configured !== '' ? configured : defaultDataDir();
-}
-
 /** Saves the region's keys beside the events when none are saved, so verify works offline; a failure only warns. */
 async function saveKeys(client: KonnectClient, jwksFile: string): Promise<void> {
   if (await access(jwksFile).then(() => true, () => false)) return;
@@ -176,7 +171,7 @@ export async function runPull(flags: PullFlags): Promise<void> {
   let store: PullStore | undefined;
   let paths: ReturnType<typeof profilePaths> | undefined;
   if (settings.store) {
-    paths = profilePaths(dataDirFor(flags, connection.profileSettings['data-dir']), connection.profile);
+    paths = profilePaths(dataDirOf(flags.dataDir, connection.profileSettings['data-dir']), connection.profile);
     try {
       store = await PullStore.open(paths, { fromMs: settings.startMs, toMs: settings.endMs ?? Infinity }, (message) => warnings.warn(message));
     } catch (error) {

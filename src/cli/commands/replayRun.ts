@@ -2,7 +2,7 @@
  * Runs `konnect-audit replay`: checks the range and the webhook, PUTs the job, follows its states
  * and reports what the profile's listener stored for the range.
  */
-import { defaultDataDir } from '../../config/paths.js';
+import { dataDirOf } from '../../config/paths.js';
 import { KonnectApiError, KonnectClient } from '../../konnect/client.js';
 import { apiTime, checkReplayRange, ReplayConflictError, ReplayRangeError, requestReplay, RETENTION_MS, watchReplayJob, type ReplayScope, type TimeRange } from '../../konnect/replayJob.js';
 import type { AuditLogReplayJob } from '../../konnect/types.js';
@@ -118,8 +118,7 @@ export async function runReplay(flags: ReplayFlags): Promise<void> {
   }
   const connection = await connectionFor(flags);
   const client = new KonnectClient({ baseUrl: connection.baseUrl, globalBaseUrl: connection.globalBaseUrl, token: connection.token, userAgent: `konnect-audit/${VERSION}` });
-  const configured = connection.profileSettings['data-dir'];
-  const paths = profilePaths(flags.dataDir ?? (typeof configured === 'string' && configured !== '' ? configured : defaultDataDir()), connection.profile);
+  const paths = profilePaths(dataDirOf(flags.dataDir, connection.profileSettings['data-dir']), connection.profile);
 
   let target: ReplayTarget;
   try {

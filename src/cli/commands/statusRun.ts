@@ -1,5 +1,5 @@
 /** Runs `konnect-audit status`: gathers Konnect, the local listeners and the store in parallel, then prints one report. */
-import { configDir, defaultDataDir } from '../../config/paths.js';
+import { configDir, dataDirOf } from '../../config/paths.js';
 import type { Connection } from '../../config/resolve.js';
 import { KonnectClient } from '../../konnect/client.js';
 import { advice } from '../../status/advice.js';
@@ -20,20 +20,15 @@ const NO_TOKEN = 'unused-status-needs-no-token';
 /** One quick retry: a status screen should answer in seconds even when Konnect does not. */
 const STATUS_RETRIES = 1;
 
-function dataDirOf(connection: Connection): string {
-  const configured = connection.profileSettings['data-dir'];
-  return typeof configured === 'string' && configured !== '' ? configured : defaultDataDir();
-}
-
 async function resolve(flags: StatusFlags): Promise<{ connection?: Connection; error?: string; dataDir: string }> {
   try {
     const connection = await connectionFor(flags);
-    return { connection, dataDir: flags.dataDir ?? dataDirOf(connection) };
+    return { connection, dataDir: dataDirOf(flags.dataDir, connection.profileSettings['data-dir']) };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // No token (or a config the connection cannot use): the local sections are still worth showing.
     const local = await connectionFor({ profile: flags.profile, configFile: flags.configFile, pat: NO_TOKEN }).catch(() => undefined);
-    return { error: (error as Error).message, dataDir: flags.dataDir ?? (local ? dataDirOf(local) : defaultDataDir()) };
+    return { error: (error as Error).message, dataDir: dataDirOf(flags.dataDir, local?.profileSettings['data-dir']) };
   }
 }
 
