@@ -4,7 +4,7 @@
  * written by that listener at start-up, say where it listens and which destination it created.
  */
 import { readFile } from 'node:fs/promises';
-import { isAlive, startTimeTicks } from '../processes/inspect.js';
+import { lockHolder } from '../store/lock.js';
 import type { ProfilePaths } from '../store/paths.js';
 
 /** A listener serving a profile. */
@@ -39,14 +39,8 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * @example const listener = await runningListener(profilePaths(dataDir, 'default'));
  */
 export async function runningListener(paths: Pick<ProfilePaths, 'lockFile' | 'listenerFile' | 'destinationFile'>): Promise<RunningListener | undefined> {
-  const lock = await readJson(paths.lockFile);
-  const pid = lock?.pid;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-  const ticks = lock?.start_time_ticks;
-  if (typeof ticks === 'number') {
-    const now = startTimeTicks(pid);
-    if (now !== undefined && now !== ticks) return undefined; // the pid now belongs to another process
-  }
+  const pid = await lockHolder(paths.lockFile);
+  if (pid === undefined) return undefined;
   const listener = await readJson(paths.listenerFile);
   if (listener?.pid !== pid) return { pid };
   const destination = await readJson(paths.destinationFile);

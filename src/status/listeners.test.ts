@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LISTENER_KIND, writeRecord } from '../processes/records.js';
 import { profilePaths } from '../store/paths.js';
-import { detachedListeners, lockHolder, matchEndpoint, profileListener, sameEndpoint } from './listeners.js';
+import { lockHolder } from '../store/lock.js';
+import { detachedListeners, matchEndpoint, profileListener, sameEndpoint } from './listeners.js';
 
 describe('profileListener', () => {
   it('none without files; running while the lock holder lives; stopped once it is gone', async () => {

@@ -3,8 +3,9 @@
  * listener.lock is alive and still that process) and the detached listeners' process records.
  */
 import { readFile } from 'node:fs/promises';
-import { assessRecord, isAlive, isZombie, readStat } from '../processes/inspect.js';
+import { assessRecord } from '../processes/inspect.js';
 import { readRecords } from '../processes/records.js';
+import { lockHolder } from '../store/lock.js';
 import type { ProfilePaths } from '../store/paths.js';
 
 /** The profile's listener: `running` (the lock's holder is alive), `stopped` (it ran here before), `none`. */
@@ -40,18 +41,6 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-
-/** The lock's pid when that process is alive and (where /proc tells) has the recorded start time. */
-export async function lockHolder(lockFile: string): Promise<number | undefined> {
-  const lock = await readJson(lockFile);
-  const pid = lock?.pid;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  const stat = readStat(pid);
-  if (stat === undefined ? !isAlive(pid) : isZombie(stat)) return undefined;
-  const ticks = lock?.start_time_ticks;
-  if (typeof ticks === 'number' && stat !== undefined && stat.startTimeTicks !== ticks) return undefined; // pid reused
-  return pid;
-}
 
 /**
  * The profile's listener from its state files.

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isAlive, isZombie, readStat, startTimeTicks } from '../processes/inspect.js';
 import { DIR_MODE, FILE_MODE, syncDir } from './files.js';
 
 /** Takeover attempts before giving up on a lock file that keeps changing under us. */
@@ -50,7 +51,7 @@ export interface ProfileLock {
 export async function acquireProfileLock(lockFile: string): Promise<ProfileLock> {
   const dir = dirname(lockFile);
   await mkdir(dir, { recursive: true, mode: DIR_MODE }); // create-only, like openEventLog
-  const record: LockRecord = { pid: process.pid, started_at: new Date().toISOString(), start_time_ticks: await startTimeTicks(process.pid) };
+  const record: LockRecord = { pid: process.pid, started_at: new Date().toISOString(), start_time_ticks: startTimeTicks(process.pid) ?? null };
   const content = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await createExclusive(lockFile, content)) {
@@ -60,12 +61,28 @@ export async function acquireProfileLock(lockFile: string): Promise<ProfileLock>
     const existing = await readIfExists(lockFile);
     if (existing === undefined) continue; // released meanwhile
     const holder = parseRecord(existing);
-    if (holder !== undefined && (await holderAlive(holder))) throw new ProfileLockedError(holder.pid, lockFile);
+    if (holder !== undefined && holderAlive(holder)) throw new ProfileLockedError(holder.pid, lockFile);
     // Stale: remove it, unless someone replaced it since we read it.
     const again = await readIfExists(lockFile);
     if (again?.equals(existing)) await unlinkIfExists(lockFile);
   }
   throw new Error(`could not take the lock ${lockFile}: it kept changing`);
+}
+
+/**
+ * The pid of the live process holding the lock, for readers (`status`, `replay`): undefined when
+ * there is no lock, it cannot be read, or its holder has exited (a zombie included) or its pid now
+ * belongs to another process (another start time, where /proc tells).
+ * @example const pid = await lockHolder(paths.lockFile); // 4242, or undefined when no listener runs
+ */
+export async function lockHolder(lockFile: string): Promise<number | undefined> {
+  const content = await readFile(lockFile).catch(() => undefined);
+  const holder = content === undefined ? undefined : parseRecord(content);
+  if (holder === undefined) return undefined;
+  const stat = readStat(holder.pid);
+  if (stat === undefined ? !isAlive(holder.pid) : isZombie(stat)) return undefined;
+  if (holder.start_time_ticks !== null && stat !== undefined && stat.startTimeTicks !== holder.start_time_ticks) return undefined; // pid reused
+  return holder.pid;
 }
 
 /**
@@ -118,34 +135,11 @@ function heldLock(lockFile: string, content: Buffer): ProfileLock {
 }
 
 /** Whether the recorded holder still runs: its pid exists and, where known, has the same start time. */
-async function holderAlive(holder: LockRecord): Promise<boolean> {
-  if (!pidExists(holder.pid)) return false;
+function holderAlive(holder: LockRecord): boolean {
+  if (!isAlive(holder.pid)) return false;
   if (holder.start_time_ticks === null) return true;
-  const ticks = await startTimeTicks(holder.pid);
-  return ticks === null || ticks === holder.start_time_ticks;
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM'; // exists, owned by someone else
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); null where unavailable. */
-async function startTimeTicks(pid: number): Promise<number | null> {
-  if (process.platform !== 'linux') return null;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
-    // Field 2 (the command) is parenthesised and may hold spaces or ")": fields 3.. follow the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[22 - 3]);
-    return Number.isSafeInteger(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
+  const ticks = startTimeTicks(holder.pid);
+  return ticks === undefined || ticks === holder.start_time_ticks;
 }
 
 function parseRecord(content: Buffer): LockRecord | undefined {
