@@ -1,5 +1,4 @@
 /** Runs `konnect-audit events`. */
-import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -187,16 +186,7 @@ export async function runEvents(flags: EventsFlags): Promise<void> {
   let scanned = 0;
   let opened = 0;
 
-  const write = async (chunk: string | Buffer): Promise<void> => {
-    if (chunk.length === 0 || stop.stdoutClosed()) return;
-    if (!process.stdout.write(chunk)) {
-      try {
-        await once(process.stdout, 'drain', { signal: stop.signal });
-      } catch {
-        // Stopped while waiting: the caller sees the signal.
-      }
-    }
-  };
+  const write = stop.write;
   /** Prints (or, while filling the ring, keeps) a batch; false once --limit is reached. */
   const emit = async (items: PrintItem[]): Promise<boolean> => {
     if (ring) {

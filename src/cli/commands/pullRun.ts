@@ -1,5 +1,4 @@
 /** Runs `konnect-audit pull`. */
-import { once } from 'node:events';
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDirOf } from '../../config/paths.js';
@@ -184,16 +183,7 @@ export async function runPull(flags: PullFlags): Promise<void> {
   const stop = stopSignal();
   const printer = new EventPrinter(settings.format, settings.follow);
   let pulled = 0;
-  const write = async (chunk: string | Buffer): Promise<void> => {
-    if (chunk.length === 0 || stop.stdoutClosed()) return;
-    if (!process.stdout.write(chunk)) {
-      try {
-        await once(process.stdout, 'drain', { signal: stop.signal });
-      } catch {
-        // Stopped while waiting.
-      }
-    }
-  };
+  const write = stop.write;
   /** Stores and prints a batch (cut at --limit); false once the limit is reached. */
   const emit = async (batch: readonly PullAuditLog[]): Promise<boolean> => {
     const records = settings.limit === undefined ? batch : batch.slice(0, settings.limit - pulled);
