@@ -3,7 +3,7 @@
  * process (same pid and, on Linux, the same start time), and `listener.json` / `destination.json`,
  * written by that listener at start-up, say where it listens and which destination it created.
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonObject } from '../store/files.js';
 import { lockHolder } from '../store/lock.js';
 import type { ProfilePaths } from '../store/paths.js';
 
@@ -19,17 +19,6 @@ export interface RunningListener {
   readonly startedAt?: string;
 }
 
-type Json = Record<string, unknown>;
-
-async function readJson(file: string): Promise<Json | undefined> {
-  try {
-    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-  } catch {
-    return undefined; // missing, unreadable or half-written: nothing known
-  }
-}
-
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -41,9 +30,9 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export async function runningListener(paths: Pick<ProfilePaths, 'lockFile' | 'listenerFile' | 'destinationFile'>): Promise<RunningListener | undefined> {
   const pid = await lockHolder(paths.lockFile);
   if (pid === undefined) return undefined;
-  const listener = await readJson(paths.listenerFile);
+  const listener = await readJsonObject(paths.listenerFile);
   if (listener?.pid !== pid) return { pid };
-  const destination = await readJson(paths.destinationFile);
+  const destination = await readJsonObject(paths.destinationFile);
   const endpoint = text(destination?.destination_endpoint);
   const destinationId = text(destination?.destination_id);
   const localEndpoint = text(listener.local_endpoint);

@@ -2,9 +2,9 @@
  * The local half of `status`: the profile's own listener (listener.json, and whether the pid in
  * listener.lock is alive and still that process) and the detached listeners' process records.
  */
-import { readFile } from 'node:fs/promises';
 import { assessRecord } from '../processes/inspect.js';
 import { readRecords } from '../processes/records.js';
+import { readJsonObject } from '../store/files.js';
 import { lockHolder } from '../store/lock.js';
 import type { ProfilePaths } from '../store/paths.js';
 
@@ -31,15 +31,6 @@ export interface DetachedListener {
   readonly created_at: string;
 }
 
-async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined; // missing, or half-written by hand: as if absent
-  }
-}
-
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
@@ -47,7 +38,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
  * @example const l = await profileListener(profilePaths(dataDir, 'default')); if (l.state === 'running') console.log(l.local_endpoint);
  */
 export async function profileListener(paths: ProfilePaths): Promise<ProfileListener> {
-  const [listener, destination, holder] = await Promise.all([readJson(paths.listenerFile), readJson(paths.destinationFile), lockHolder(paths.lockFile)]);
+  const [listener, destination, holder] = await Promise.all([readJsonObject(paths.listenerFile), readJsonObject(paths.destinationFile), lockHolder(paths.lockFile)]);
   if (listener === undefined && holder === undefined) return { state: 'none', pid: null, started_at: null, local_endpoint: null, endpoint: null, destination_id: null };
   const running = holder !== undefined;
   return {

@@ -1,6 +1,6 @@
 /** Private directories and atomically replaced JSON state files. */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Mode of every directory the store creates. */
@@ -55,4 +55,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
     throw error;
   }
   await syncDir(dir);
+}
+
+/**
+ * A state file's JSON object (listener.json, destination.json), or undefined when it is missing,
+ * unreadable, half-written or not an object: readers treat all of these as "nothing known".
+ * @example const listener = await readJsonObject(paths.listenerFile);
+ */
+export async function readJsonObject(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
