@@ -4,8 +4,8 @@
  */
 import { assessRecord } from '../processes/inspect.js';
 import { readRecords } from '../processes/records.js';
+import { runningListener } from '../processes/runningListener.js';
 import { readJsonObject } from '../store/files.js';
-import { lockHolder } from '../store/lock.js';
 import type { ProfilePaths } from '../store/paths.js';
 
 /** The profile's listener: `running` (the lock's holder is alive), `stopped` (it ran here before), `none`. */
@@ -34,21 +34,32 @@ export interface DetachedListener {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
- * The profile's listener from its state files.
+ * The profile's listener: the running one as runningListener() finds it, else the last one's
+ * listener.json (stopped).
  * @example const l = await profileListener(profilePaths(dataDir, 'default')); if (l.state === 'running') console.log(l.local_endpoint);
  */
 export async function profileListener(paths: ProfilePaths): Promise<ProfileListener> {
-  const [listener, destination, holder] = await Promise.all([readJsonObject(paths.listenerFile), readJsonObject(paths.destinationFile), lockHolder(paths.lockFile)]);
-  if (listener === undefined && holder === undefined) return { state: 'none', pid: null, started_at: null, local_endpoint: null, endpoint: null, destination_id: null };
-  const running = holder !== undefined;
+  const running = await runningListener(paths);
+  if (running) {
+    return {
+      state: 'running',
+      pid: running.pid,
+      started_at: running.startedAt ?? null,
+      local_endpoint: running.localEndpoint ?? null,
+      endpoint: running.endpoint ?? null,
+      destination_id: running.destinationId ?? null,
+    };
+  }
+  const listener = await readJsonObject(paths.listenerFile);
+  if (listener === undefined) return { state: 'none', pid: null, started_at: null, local_endpoint: null, endpoint: null, destination_id: null };
+  // destination.json is removed when the listener stops: only a running listener's is current.
   return {
-    state: running ? 'running' : 'stopped',
-    pid: holder ?? (typeof listener?.pid === 'number' ? listener.pid : null),
-    started_at: str(listener?.started_at),
-    local_endpoint: str(listener?.local_endpoint),
-    // destination.json is removed when the listener stops: only a running listener's is current.
-    endpoint: running ? str(destination?.destination_endpoint) : null,
-    destination_id: running ? str(destination?.destination_id) : null,
+    state: 'stopped',
+    pid: typeof listener.pid === 'number' ? listener.pid : null,
+    started_at: str(listener.started_at),
+    local_endpoint: str(listener.local_endpoint),
+    endpoint: null,
+    destination_id: null,
   };
 }
 

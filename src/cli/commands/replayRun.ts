@@ -8,7 +8,7 @@ import { apiTime, checkReplayRange, ReplayConflictError, ReplayRangeError, reque
 import type { AuditLogReplayJob } from '../../konnect/types.js';
 import { replayProgress, rangeLabel } from '../../replay/progress.js';
 import { RangeCounter } from '../../replay/rangeCount.js';
-import { runningListener, type RunningListener } from '../../replay/runningListener.js';
+import { runningListener, type RunningListener } from '../../processes/runningListener.js';
 import { settledCount } from '../../replay/settle.js';
 import { replayTarget, ReplayTargetError, statusWarning, type ReplayTarget } from '../../replay/target.js';
 import { profilePaths } from '../../store/paths.js';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { startTimeTicks } from '../processes/inspect.js';
+import { startTimeTicks } from './inspect.js';
 import { profilePaths, type ProfilePaths } from '../store/paths.js';
 import { runningListener } from './runningListener.js';
 
