@@ -115,7 +115,7 @@ export async function postBatches(url: string, records: number, options: { conne
     if (message.ready) child.send('go');
     else if (message.acknowledged !== undefined) options.onProgress?.(message.acknowledged);
   });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve)); // 'close': all of stdout read
   if (code !== 0) throw new Error(`batch poster exited with ${code}`);
   const result = JSON.parse(output) as PosterResult;
   if (result.failures > 0) throw new Error(`batch poster: ${result.failures} batches failed (${result.failureReasons.join(', ')})`);

@@ -98,7 +98,7 @@ await shown();
 
 step('6. Stop the listener (Ctrl+C): it releases the webhook and deletes its destination');
 tail.kill('SIGINT');
-const code = await new Promise<number | null>((resolve) => tail.once('exit', (c) => resolve(c)));
+const code = await new Promise<number | null>((resolve) => tail.once('close', (c) => resolve(c))); // 'close': every streamed line read
 console.log(`  listener exited with code ${code}`);
 console.log(`  GET /v2/audit-log-webhook -> ${JSON.stringify(await konnect.getWebhook())}`);
 console.log(`  GET /v3/audit-log-destinations -> ${(await konnect.listDestinations()).length} destinations`);
@@ -161,7 +161,7 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KONNECT_TOKEN: '' } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.once('exit', (status) => resolve({ status, stdout }));
+    child.once('close', (status) => resolve({ status, stdout })); // 'close': all of stdout read
   });
 }
 

@@ -10,7 +10,7 @@ function withClosedStdout(args: readonly string[]): Promise<{ code: number | nul
     child.stdout.destroy(); // the reader is gone before the help is written: the write fails with EPIPE
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('exit', (code) => resolve({ code, stderr }));
+    child.once('close', (code) => resolve({ code, stderr })); // 'close': all of stderr read
   });
 }
 

@@ -86,7 +86,7 @@ export async function runWrk(url: string, connections: number, seconds: number, 
     const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve)); // 'close': all of stdout read
     if (code !== 0) throw new Error(`wrk exited with ${code}: ${output}`);
     return parseWrk(output);
   } finally {
