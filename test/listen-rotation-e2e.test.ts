@@ -4,7 +4,7 @@
  * still caught across rotation and restarts, and kill -9 while segments rotate loses nothing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -124,8 +124,10 @@ describe('listen: rotation and retention', () => {
       const cleanup = await runCliAsync(['cleanup', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--data-dir', join(home, 'data')], { env: env() });
       assert.equal(cleanup.status, 0, cleanup.stderr);
     }
+    // A state file's temp copy, as a kill in the middle of replacing it leaves: the restart removes it.
+    writeFileSync(join(dir(), '.listener.json.0123456789ab.tmp'), '{"pid":');
     await startListener(['--rotate-size', '1KB']);
-    await eventually('every segment settled', () => readdirSync(dir()).every((n) => !n.endsWith('.tmp') && !/^events-.*\.jsonl$/.test(n)) || undefined);
+    await eventually('every segment settled and no temp file left', () => readdirSync(dir()).every((n) => !n.endsWith('.tmp') && !/^events-.*\.jsonl$/.test(n)) || undefined);
     const stored = storedRecords();
     assert.equal(new Set(stored).size, stored.length, 'no record twice');
     for (const r of acknowledged) assert.ok(stored.includes(r), `acknowledged ${r.slice(0, 12)} is stored`);

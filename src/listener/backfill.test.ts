@@ -261,13 +261,11 @@ describe('RunMarkerFile', () => {
     }
   });
 
-  test('an unreadable marker counts as none; a temp file a kill left mid-write is removed', async () => {
+  test('an unreadable marker counts as none', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'backfill-marker-'));
     try {
       await writeFile(join(dir, RUN_MARKER_FILE), '{"pid":');
-      await writeFile(join(dir, `.${RUN_MARKER_FILE}.0123456789ab.tmp`), '{"pi');
       assert.deepEqual((await RunMarkerFile.open(dir)).evidence, {});
-      assert.equal(existsSync(join(dir, `.${RUN_MARKER_FILE}.0123456789ab.tmp`)), false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@
  * (`listener.run.json`) tells a clean stop from a kill and keeps a gap not yet recovered for the
  * next start: it survives `konnect-audit cleanup`, which removes the stale lock.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KonnectClient } from '../konnect/client.js';
@@ -388,10 +388,6 @@ export class RunMarkerFile {
    */
   static async open(dir: string, now = Date.now(), pid = process.pid): Promise<RunMarkerFile> {
     const file = join(dir, RUN_MARKER_FILE);
-    // A kill during an atomic write leaves its temp file; the caller holds the lock, so none is being written.
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (name.startsWith(`.${RUN_MARKER_FILE}.`) && name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
-    }
     const previous = await readMarker(file);
     const unclean = previous.pid !== undefined && previous.started_at !== undefined ? { pid: previous.pid, started_at: previous.started_at } : previous.unclean_stop;
     const startedAtMs = unclean ? Date.parse(unclean.started_at) : NaN;

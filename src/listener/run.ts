@@ -20,7 +20,7 @@ import {
 import type { AuditLogDestination, AuditLogReplayJob, AuditLogWebhookV3 } from '../konnect/types.js';
 import { startReceiver, type Receiver } from '../receiver/server.js';
 import { openEventLog, type EventLog } from '../store/eventLog.js';
-import { ensurePrivateDir, writeJsonAtomic } from '../store/files.js';
+import { ensurePrivateDir, removeAbandonedTempFiles, writeJsonAtomic } from '../store/files.js';
 import { acquireProfileLock } from '../store/lock.js';
 import { profilePaths } from '../store/paths.js';
 import { VERSION } from '../version.js';
@@ -90,6 +90,8 @@ export async function runListener(run: ListenerRun): Promise<number> {
   await ensurePrivateDir(paths.dir);
   const lock = await acquireProfileLock(paths.lockFile);
   try {
+    // A listener killed while replacing a state file leaves its temp copy behind.
+    await removeAbandonedTempFiles(paths.dir);
     // Read what the previous listener left (a kill leaves its marker) before writing ours.
     const marker = await RunMarkerFile.open(paths.dir);
     try {

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { ensurePrivateDir, writeJsonAtomic } from './files.js';
+import { ensurePrivateDir, removeAbandonedTempFiles, writeJsonAtomic } from './files.js';
 
 let root: string;
 beforeEach(async () => {
@@ -65,4 +65,13 @@ test('writeJsonAtomic leaves no temp file when the rename fails', async () => {
   await mkdir(join(path, 'occupied'), { recursive: true }); // renaming a file over a non-empty dir fails
   await assert.rejects(writeJsonAtomic(path, { a: 1 }));
   assert.deepEqual(await readdir(root), ['target']);
+});
+
+test('removeAbandonedTempFiles deletes only the temp copies writeJsonAtomic leaves when killed mid-write', async () => {
+  const keep = ['listener.json', 'events.jsonl', 'events-20261127T170000Z-20261127T170005Z.jsonl.gz.tmp', '.hidden', '.x.json.123.tmp', '.x.json.0123456789AB.tmp'];
+  const abandoned = ['.listener.run.json.0123456789ab.tmp', '.jwks.json.ffffffffffff.tmp'];
+  for (const name of [...keep, ...abandoned]) await writeFile(join(root, name), '{');
+  assert.deepEqual((await removeAbandonedTempFiles(root)).sort(), abandoned.sort());
+  assert.deepEqual((await readdir(root)).sort(), keep.sort());
+  assert.deepEqual(await removeAbandonedTempFiles(join(root, 'missing')), []);
 });

@@ -1,6 +1,6 @@
 /** Private directories and atomically replaced JSON state files. */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Mode of every directory the store creates. */
@@ -40,7 +40,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   if (json === undefined) throw new TypeError(`cannot write ${String(value)} as JSON`);
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`); // TEMP_FILE's form
   const handle = await open(temp, 'wx', FILE_MODE);
   try {
     try {
@@ -55,6 +55,22 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
     throw error;
   }
   await syncDir(dir);
+}
+
+/** The temp files writeJsonAtomic names: `.<file>.<12 hex>.tmp`. */
+const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Deletes the temp files writeJsonAtomic left in `dir` when its process was killed mid-write (the
+ * state file itself is intact: the rename never happened). Call only while holding the lock that
+ * serialises the directory's writers. Resolves with the names deleted.
+ *
+ * @example await removeAbandonedTempFiles(paths.dir);
+ */
+export async function removeAbandonedTempFiles(dir: string): Promise<string[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => TEMP_FILE.test(name));
+  for (const name of names) await unlink(join(dir, name)).catch(() => {});
+  return names;
 }
 
 /**
