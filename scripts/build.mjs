@@ -2,7 +2,7 @@
 // then emits the library's type declarations with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -19,6 +19,9 @@ const common = {
   // jq-wasm loads its .wasm file next to its own module: it stays a runtime dependency, loaded only for --jq.
   external: ['jq-wasm'],
 };
+
+// Chunk names carry a content hash: without this, every build would leave the previous ones behind.
+rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
 
 await build({
   ...common,
