@@ -3,7 +3,7 @@
  * against the in-process emulator, checking that the webhook's authorization is never printed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { KonnectClient } from '../src/konnect/client.js';
-import { runCliAsync } from './support/cli.js';
-import { freePort } from './support/wait.js';
+import { runCliAsync, startCli } from './support/cli.js';
+import { eventually, freePort } from './support/wait.js';
 
 const SECRET = 'Bearer sumo-secret-4b1d';
 let emulator: Emulator;
@@ -21,6 +21,13 @@ let konnect: KonnectClient;
 /** A receiver that accepts every delivery (200), so the webhook stays active. */
 let receiver: Server;
 let receiverUrl: string;
+
+/** A file holding `content` (0600), for --authorization-file. */
+function secretFile(name: string, content: string): string {
+  const path = join(home, `secret-${name}`);
+  writeFileSync(path, content, { mode: 0o600 });
+  return path;
+}
 
 function cli(args: string[]) {
   return runCliAsync([...args, '--base-url', emulator.baseUrl, '--pat', emulator.token], {
@@ -72,12 +79,19 @@ describe('webhook', () => {
       [['--endpoint', 'https://example.com/x', '--log-format', 'xml'], /--log-format.*cef, json, cps/],
       [['--enabled=maybe'], /--enabled.*true or false/],
       [[], /nothing to set/],
+      [['--authorization', 'Bearer a\r\nX-Injected: 1'], /--authorization.*line break/],
+      [['--authorization', SECRET, '--authorization-file', secretFile('both', `${SECRET}\n`)], /--authorization or --authorization-file, not both/],
+      [['--authorization-file', join(home, 'missing')], /--authorization-file.*cannot read it \(ENOENT\)/],
+      [['--authorization-file', secretFile('empty', '\n')], /--authorization-file.*the file is empty/],
+      [['--authorization-file', secretFile('two-lines', `${SECRET}\nsecond\n`)], /--authorization-file.*more than one line/],
+      [['--authorization-file', secretFile('huge', 'x'.repeat(20_000))], /--authorization-file.*longer than 16384 bytes/],
     ];
     for (const [args, message] of cases) {
       // A base URL where nothing listens: exit 2 proves no call was attempted (a call would be exit 1).
       const r = await runCliAsync(['webhook', 'set', ...args, '--base-url', `http://127.0.0.1:${await freePort()}`, '--pat', 'x']);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
+      assert.ok(!r.stderr.includes('sumo-secret'), `the secret was printed: ${r.stderr}`);
       assert.equal(r.stdout, '');
     }
     assert.equal((await konnect.getWebhook()).endpoint, 'unconfigured');
@@ -100,6 +114,40 @@ describe('webhook', () => {
     await ok(['webhook', 'set', '--log-format', 'cef', '--skip-ssl-verification', '--enabled=false']);
     const got = JSON.parse(await ok(['webhook', 'get', '-o', 'json'])) as Record<string, unknown>;
     assert.deepEqual([got.endpoint, got.log_format, got.skip_ssl_verification, got.enabled, got.authorization], [endpoint, 'cef', true, false, '<unknown>']);
+  });
+
+  test('--authorization-file reads the value from a file or standard input (final newline dropped); Konnect then sends exactly it', async () => {
+    const seen: (string | undefined)[] = [];
+    const collector = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/siem`;
+      const fromFile = 'Bearer sumo-secret-from-file';
+      await ok(['webhook', 'set', '--endpoint', endpoint, '--authorization-file', secretFile('token', `${fromFile}\r\n`), '--log-format', 'json']);
+      await emulator.generate({ count: 2 });
+      await eventually('a delivery to the collector', () => seen.length > 0 || undefined);
+      assert.equal(seen.at(-1), fromFile);
+
+      const fromStdin = 'Splunk sumo-secret-from-stdin';
+      const piped = startCli(['webhook', 'set', '--authorization-file', '-', '--base-url', emulator.baseUrl, '--pat', emulator.token], { env: { XDG_CONFIG_HOME: join(home, 'config'), HOME: home, KONNECT_TOKEN: '' } });
+      piped.child.stdin.end(`${fromStdin}\n`);
+      assert.equal(await piped.exited(), 0, piped.stderr);
+      assert.ok(!(piped.stdout + piped.stderr).includes('sumo-secret'), piped.stdout);
+      const before = seen.length;
+      await emulator.generate({ count: 2 });
+      await eventually('a delivery with the new value', () => seen.length > before || undefined);
+      assert.equal(seen.at(-1), fromStdin);
+      assert.equal((await konnect.getWebhook()).endpoint, endpoint, 'the endpoint is unchanged');
+      await emulator.idle();
+    } finally {
+      // Back to the state the next test starts from.
+      await konnect.updateWebhook({ endpoint: receiverUrl, enabled: false });
+      await new Promise((resolve) => collector.close(resolve));
+    }
   });
 
   test('status active, then disable', async () => {
@@ -241,6 +289,7 @@ describe('webhook --portal-id (Dev Portal webhooks)', () => {
     const cases: [string[], RegExp][] = [
       [['webhook', 'set', '--portal-id', portal, '--endpoint', 'https://siem.example.com/x', '--authorization', SECRET], /--endpoint, --authorization cannot be used with --portal-id: a Dev Portal webhook has no endpoint of its own.*Create the destination first/],
       [['webhook', 'set', '--portal-id', portal, '--log-format', 'cef'], /--log-format cannot be used with --portal-id/],
+      [['webhook', 'set', '--portal-id', portal, '--authorization-file', '-'], /--authorization-file cannot be used with --portal-id/],
       [['webhook', 'set', '--portal-id', portal], /nothing to set: give --destination-id and\/or --enabled/],
       [['webhook', 'set', '--portal-id', portal, '--destination-id', 'dest-1'], /--destination-id.*expected a destination UUID/],
       [['webhook', 'set', '--destination-id', portal], /--destination-id is for a Dev Portal's webhook \(with --portal-id\)/],
@@ -252,6 +301,7 @@ describe('webhook --portal-id (Dev Portal webhooks)', () => {
       const r = await runCliAsync([...args, '--base-url', `http://127.0.0.1:${await freePort()}`, '--pat', 'x']);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
+      assert.ok(!r.stderr.includes('sumo-secret'), `the secret was printed: ${r.stderr}`);
       assert.equal(r.stdout, '');
     }
   });

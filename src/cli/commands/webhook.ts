@@ -8,6 +8,7 @@ export type WebhookSetFlags = WebhookFlags & {
   destinationId?: string;
   endpoint?: string;
   authorization?: string;
+  authorizationFile?: string;
   logFormat?: string;
   skipSslVerification?: boolean;
   enabled?: boolean;
@@ -62,6 +63,7 @@ export function registerWebhook(program: Command): void {
     .option('--destination-id <uuid>', 'with --portal-id: the audit-log destination the portal webhook sends to')
     .option('--endpoint <url>', 'https:// (or http://) URL that receives the audit logs')
     .option('--authorization <value>', 'Authorization header value Konnect sends, e.g. "Bearer <token>" or "Splunk <token>"')
+    .option('--authorization-file <path>', 'read the Authorization value from a file (- for standard input), keeping it out of the process list and shell history')
     .addOption(new Option('--log-format <format>', 'format of delivered records').choices([...LOG_FORMATS]));
   addBooleanOption(set, '--skip-ssl-verification', "do not verify the endpoint's TLS certificate (default false)");
   addBooleanOption(set, '--enabled', 'deliver audit logs (default true)');
@@ -72,6 +74,7 @@ export function registerWebhook(program: Command): void {
       '',
       'Examples:',
       '  konnect-audit webhook set --endpoint https://collectors.sumologic.com/receiver/v1/http/XYZ --authorization "Bearer $SIEM_TOKEN" --log-format cef',
+      '  pass show siem/sumo | konnect-audit webhook set --authorization-file -   # rotate the secret only',
       '  konnect-audit webhook set --portal-id $PORTAL_ID --destination-id $DESTINATION_ID',
     ].join('\n'),
   );

@@ -8,6 +8,7 @@ import { VERSION } from '../../version.js';
 import { connectionFor } from '../connection.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { renderStructured, type OutputFormat } from '../output/structured.js';
+import { readSecretFile } from '../secretFile.js';
 import type { WebhookFlags, WebhookSetFlags } from './webhook.js';
 
 /**
@@ -105,7 +106,7 @@ export function webhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhookV2 {
     throw new UsageError(message, 'webhook set');
   };
   if (flags.endpoint === undefined && flags.authorization === undefined && flags.logFormat === undefined && flags.skipSslVerification === undefined && flags.enabled === undefined) {
-    fail('nothing to set: give --endpoint, --authorization, --log-format, --skip-ssl-verification or --enabled');
+    fail('nothing to set: give --endpoint, --authorization (or --authorization-file), --log-format, --skip-ssl-verification or --enabled');
   }
   if (flags.endpoint !== undefined) {
     let url: URL | undefined;
@@ -119,6 +120,7 @@ export function webhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhookV2 {
     }
   }
   if (flags.authorization !== undefined && flags.authorization.trim() === '') fail('invalid argument "" for "--authorization" flag: must not be empty');
+  if (flags.authorization !== undefined && /[\r\n]/.test(flags.authorization)) fail('invalid argument for "--authorization" flag: a header value cannot hold a line break');
   if (flags.logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) {
     fail(`invalid argument "${flags.logFormat}" for "--log-format" flag: expected one of ${LOG_FORMATS.join(', ')}`);
   }
@@ -132,13 +134,20 @@ export function webhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhookV2 {
   };
 }
 
+/** `--authorization-file` read into `authorization` (one of the two, never both). */
+async function withAuthorizationFile(flags: WebhookSetFlags): Promise<WebhookSetFlags> {
+  if (flags.authorizationFile === undefined) return flags;
+  if (flags.authorization !== undefined) throw new UsageError('give --authorization or --authorization-file, not both', 'webhook set');
+  return { ...flags, authorization: await readSecretFile(flags.authorizationFile, '--authorization-file', 'webhook set') };
+}
+
 export async function runWebhookSet(flags: WebhookSetFlags): Promise<void> {
   const portalId = checkPortalId(flags, 'webhook set');
   if (portalId) return runPortalSet(portalId, flags);
   if (flags.destinationId !== undefined) {
     throw new UsageError("--destination-id is for a Dev Portal's webhook (with --portal-id); the region's webhook takes --endpoint, --authorization and --log-format", 'webhook set');
   }
-  const body = webhookPatch(flags);
+  const body = webhookPatch(await withAuthorizationFile(flags));
   const w = await (await clientFor(flags)).updateWebhook(body);
   const v = view(w, body.authorization !== undefined ? '<set>' : '<unknown>');
   print(flags, v, () => `Updated the region's audit-log webhook:\n${webhookText(v)}`);
@@ -242,6 +251,7 @@ export function portalWebhookPatch(flags: WebhookSetFlags): UpdateAuditLogWebhoo
     [
       ['--endpoint', flags.endpoint],
       ['--authorization', flags.authorization],
+      ['--authorization-file', flags.authorizationFile],
       ['--log-format', flags.logFormat],
       ['--skip-ssl-verification', flags.skipSslVerification],
     ] as const
