@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, test } from 'node:test';
-import { ProfileLockedError, acquireProfileLock, type ProfileLock } from './lock.js';
+import { ProfileLockedError, acquireProfileLock, lockHolder, type ProfileLock } from './lock.js';
 
 let root: string;
 let lockFile: string;
@@ -108,6 +108,25 @@ test('a lock file whose pid was recycled by another process (other start time) i
   await writeFile(lockFile, JSON.stringify({ pid: process.pid, started_at: '2026-01-01T00:00:00.000Z', start_time_ticks: ticks + 1 }));
   await acquire();
   assert.equal((JSON.parse(await readFile(lockFile, 'utf8')) as { start_time_ticks: number }).start_time_ticks, ticks);
+});
+
+test('a lock file naming a zombie (exited, not yet reaped) is taken over, and lockHolder reports no holder', async (t) => {
+  if (process.platform !== 'linux') return t.skip('zombies are told apart through /proc');
+  await acquire().then((lock) => lock.release());
+  // `sleep 0` exits while its parent, exec'd into `sleep 30`, never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
+  t.after(() => parent.kill('SIGKILL'));
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const pid = Number(line.toString().trim());
+  const deadline = Date.now() + 10_000;
+  while (!(await readFile(`/proc/${pid}/stat`, 'latin1')).includes(') Z ')) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} never became a zombie`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await writeFile(lockFile, JSON.stringify({ pid, started_at: '2026-01-01T00:00:00.000Z', start_time_ticks: await startTicks(pid) }));
+  assert.equal(await lockHolder(lockFile), undefined);
+  await acquire();
+  assert.equal(await lockHolder(lockFile), process.pid);
 });
 
 test('an unreadable lock file (not a lock record) is taken over', async () => {

@@ -78,11 +78,7 @@ export async function acquireProfileLock(lockFile: string): Promise<ProfileLock>
 export async function lockHolder(lockFile: string): Promise<number | undefined> {
   const content = await readFile(lockFile).catch(() => undefined);
   const holder = content === undefined ? undefined : parseRecord(content);
-  if (holder === undefined) return undefined;
-  const stat = readStat(holder.pid);
-  if (stat === undefined ? !isAlive(holder.pid) : isZombie(stat)) return undefined;
-  if (holder.start_time_ticks !== null && stat !== undefined && stat.startTimeTicks !== holder.start_time_ticks) return undefined; // pid reused
-  return holder.pid;
+  return holder !== undefined && holderAlive(holder) ? holder.pid : undefined;
 }
 
 /**
@@ -135,11 +131,15 @@ function heldLock(lockFile: string, content: Buffer): ProfileLock {
 }
 
 /** Whether the recorded holder still runs: its pid exists and, where known, has the same start time. */
+/**
+ * Whether the recorded holder still runs: a zombie has exited (its files are closed) and a pid with
+ * another start time is a recycled one. Without /proc, signal 0 is all there is to go on.
+ */
 function holderAlive(holder: LockRecord): boolean {
-  if (!isAlive(holder.pid)) return false;
-  if (holder.start_time_ticks === null) return true;
-  const ticks = startTimeTicks(holder.pid);
-  return ticks === undefined || ticks === holder.start_time_ticks;
+  const stat = readStat(holder.pid);
+  if (stat === undefined) return isAlive(holder.pid);
+  if (isZombie(stat)) return false;
+  return holder.start_time_ticks === null || stat.startTimeTicks === holder.start_time_ticks;
 }
 
 function parseRecord(content: Buffer): LockRecord | undefined {
