@@ -39,10 +39,13 @@ async function detach(profile = 'default', port?: number) {
   return r;
 }
 
-async function ps(): Promise<{ pid: number; status: string; endpoint: string | null; error?: string; profile: string }[]> {
+type PsRow = { pid: number; status: string; endpoint: string | null; error?: string; profile: string; args?: string[] };
+
+/** `ps -o json`, less the unmanaged listeners of other test files or users on this machine (they talk to another Konnect). */
+async function ps(): Promise<PsRow[]> {
   const r = await runCliAsync(['ps', '-o', 'json'], { env: env() });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { pid: number; status: string; endpoint: string | null; profile: string }[];
+  return (JSON.parse(r.stdout) as PsRow[]).filter((p) => p.status !== 'unmanaged' || p.args?.includes(emulator.baseUrl));
 }
 
 /** Alive and not a zombie (an exited child of a parent that is gone may wait a while to be reaped). */
