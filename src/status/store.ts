@@ -1,13 +1,15 @@
 /**
  * The store half of `status`: how many records a profile holds (counted line by line over the
- * segments and events.jsonl, gzip included), their size on disk, its files, the newest record's
- * time and the quarantined records.
+ * segments and events.jsonl, gzip included; a compressed segment's count is remembered after its
+ * first count), their size on disk, its files, the newest record's time and the quarantined
+ * records.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newestRecord } from '../store/newest.js';
 import type { ProfilePaths } from '../store/paths.js';
 import { ACTIVE_EVENTS_FILE, readLineBatches, storedEventFiles } from '../store/read.js';
+import { segmentRecordCounts } from './segmentCounts.js';
 
 /** What a profile's store holds. */
 export interface StoreSummary {
@@ -60,7 +62,7 @@ export async function storeSummary(paths: ProfilePaths): Promise<StoreSummary> {
   const files = await storedEventFiles(paths.dir);
   const hasQuarantine = await exists(paths.dir, 'quarantine.jsonl');
   const all = hasQuarantine ? [...files, paths.quarantineFile] : files;
-  const [counts, sizes, newest] = await Promise.all([Promise.all(files.map(countRecords)), Promise.all(all.map(sizeOf)), newestRecord(paths.dir)]);
+  const [counts, sizes, newest] = await Promise.all([segmentRecordCounts(paths.dir, files, countRecords), Promise.all(all.map(sizeOf)), newestRecord(paths.dir)]);
   const active = files.some((f) => f === join(paths.dir, ACTIVE_EVENTS_FILE));
   return {
     dir: paths.dir,
