@@ -63,7 +63,9 @@ const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 /**
  * Deletes the temp files writeJsonAtomic left in `dir` when its process was killed mid-write (the
  * state file itself is intact: the rename never happened). Call only while holding the lock that
- * serialises the directory's writers. Resolves with the names deleted.
+ * serialises the directory's writers: a lock-free writer (`status`'s segment counts, a `pull`'s
+ * saved keys) whose temp file goes meanwhile fails that write, which such writers ignore.
+ * Resolves with the names deleted.
  *
  * @example await removeAbandonedTempFiles(paths.dir);
  */

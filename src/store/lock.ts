@@ -87,7 +87,8 @@ export async function lockHolder(lockFile: string): Promise<number | undefined> 
  * lock; where hard links are unsupported, an O_EXCL create is used instead.
  */
 async function createExclusive(path: string, content: Buffer): Promise<boolean> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Not writeJsonAtomic's `.tmp` form: a listener that holds the lock removes those at start, and this one may be in use.
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.link`);
   await writeSynced(temp, content);
   try {
     await link(temp, path);
