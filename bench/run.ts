@@ -118,7 +118,7 @@ if (wanted('jq')) {
 }
 
 if (wanted('events')) {
-  console.log('\n## `konnect-audit events` scan rate (one gzip segment of 90% of the records, then events.jsonl)\n');
+  console.log('\n## `konnect-audit events` scan rate and `status` count (one gzip segment of 90% of the records, then events.jsonl)\n');
   console.log('| run | records | seconds | records/s |');
   console.log('|---|---:|---:|---:|');
   for (const row of benchEvents(scale)) console.log(`| ${row.run.replace(/\|/g, "\\|")} | ${int(row.records)} | ${row.seconds.toFixed(2)} | ${int(row.recordsPerSecond)} |`);
