@@ -2,9 +2,10 @@
  * `npm run bench`: runs every benchmark side by side and prints Markdown tables to paste into
  * BENCHMARKS.md, ending with the goals of the listener, each marked met or missed.
  * `BENCH_SCALE=0.1 npm run bench` for a quick run; `BENCH_ONLY=ingest,memory` runs some sections
- * (emulator, e2e, jq, ingest, memory, startup, events).
+ * (emulator, e2e, jq, ingest, memory, startup, events, dedupe).
  */
 import os from 'node:os';
+import { benchDedupe } from './dedupe.js';
 import { benchEmulator } from './emulator.js';
 import { benchEvents } from './events.js';
 import { benchBatches, benchPosts, benchSteady } from './ingest.js';
@@ -122,6 +123,13 @@ if (wanted('events')) {
   console.log('| run | records | seconds | records/s |');
   console.log('|---|---:|---:|---:|');
   for (const row of benchEvents(scale)) console.log(`| ${row.run.replace(/\|/g, "\\|")} | ${int(row.records)} | ${row.seconds.toFixed(2)} | ${int(row.recordsPerSecond)} |`);
+}
+
+if (wanted('dedupe')) {
+  console.log('\n## De-duplication index load (signed JSON records in events.jsonl)\n');
+  console.log('| run | records | seconds | records/s | table |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const row of await benchDedupe(scale)) console.log(`| ${row.run} | ${int(row.records)} | ${row.seconds.toFixed(2)} | ${int(row.recordsPerSecond)} | ${row.tableBytes !== undefined ? `${mb(row.tableBytes / 1e6)} MB` : ''} |`);
 }
 
 if (goals.length > 0) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { signingKeyFromSeed } from '../records/signing.js';
+import { signingKeyFromSeed, splitSignature } from '../records/signing.js';
 import { DedupeIndex, indexStoredRecords, recordKey } from './dedupe.js';
 
 const key = signingKeyFromSeed(Buffer.alloc(32, 3));
@@ -29,6 +29,24 @@ describe('recordKey', () => {
     assert.deepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":1}')));
     assert.notDeepEqual(recordKey(Buffer.from('{"a":1}')), recordKey(Buffer.from('{"a":2}')));
     assert.equal(recordKey(Buffer.from('x')).length, 16);
+    // As bytes, not text: two invalid UTF-8 lines that decode to the same text are different records.
+    assert.notDeepEqual(recordKey(Buffer.from([0x7b, 0xff, 0x7d])), recordKey(Buffer.from([0x7b, 0xfe, 0x7d])));
+  });
+
+  test('the key is the first 16 bytes of SHA-256 over "sig\\0" sig "\\0" signed content, or "raw\\0" and the bytes', () => {
+    const reference = (record: Buffer) => {
+      const parts = splitSignature(record.toString('utf8'));
+      const hash = createHash('sha256');
+      if (parts) hash.update('sig\0').update(parts.sig).update('\0').update(parts.message);
+      else hash.update('raw\0').update(record);
+      return hash.digest().subarray(0, 16);
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), fc.json().map((j) => Buffer.from(signedJson(`{"v":${j}}`)))), (record) => {
+        assert.deepEqual(recordKey(record), reference(record));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -6,9 +6,16 @@
  * 20 bytes per slot (key + the minute it was added), at most 70% full and doubled when it would be
  * more: 29 to 57 bytes per record (41.9 MB for a million), and no JavaScript object per record.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { splitSignature } from '../records/signing.js';
 import { readLineBatches } from './read.js';
+
+/** `crypto.hash` (Node ≥ 20.12; not yet in @types/node 20): one call, no Hash object per record. */
+type OneShotHash = (algorithm: 'sha256', data: string | Buffer, encoding: 'buffer') => Buffer;
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+/** SHA-256 of UTF-8 text or bytes: about 1.6 × faster one-shot than through createHash, which earlier Node 20 releases fall back to. */
+const sha256: (data: string | Buffer) => Buffer = oneShot ? (data) => oneShot('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
+const RAW_PREFIX = Buffer.from('raw\0');
 
 const KEY_WORDS = 4;
 const MIN_CAPACITY = 1 << 12;
@@ -22,12 +29,11 @@ const EMPTY_STAMP = 0;
 export function recordKey(record: Buffer): Buffer {
   const line = record.toString('utf8');
   const parts = line.includes('sig') ? splitSignature(line) : undefined;
-  const hash = createHash('sha256');
   // The signed content goes into the key with the sig: a record altered but carrying a genuine sig
-  // is a different record (to be stored and flagged), not a repeat of the genuine one.
-  if (parts) hash.update('sig\0').update(parts.sig).update('\0').update(parts.message);
-  else hash.update('raw\0').update(record);
-  return hash.digest().subarray(0, 16);
+  // is a different record (to be stored and flagged), not a repeat of the genuine one. Unsigned
+  // records are hashed as bytes: two invalid UTF-8 lines would decode to the same text.
+  const digest = parts ? sha256(`sig\0${parts.sig}\0${parts.message}`) : sha256(Buffer.concat([RAW_PREFIX, record]));
+  return digest.subarray(0, 16);
 }
 
 export class DedupeIndex {
