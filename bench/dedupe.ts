@@ -1,16 +1,18 @@
 /**
  * The de-duplication index a listener builds at start-up, over 1,000,000 stored signed-shape JSON
- * records (random 64-byte signatures) in one plain file: the load itself, beside reading the lines
- * alone and the same load keyed through a createHash object per record (the key function before
- * crypto.hash), all in one run.
+ * records (random 64-byte signatures) in one plain file: the load, beside reading the lines alone
+ * and, with `BENCH_BEFORE=<checkout>/dist/konnect-audit.mjs`, the same load by that checkout's
+ * source (`src/store/dedupe.ts` beside its dist), all in one run.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { splitSignature } from '../src/records/signing.js';
-import { DedupeIndex, indexStoredRecords } from '../src/store/dedupe.js';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as current from '../src/store/dedupe.js';
 import { readLineBatches } from '../src/store/read.js';
+
+type DedupeModule = typeof current;
 
 export interface DedupeBenchRow {
   readonly run: string;
@@ -33,13 +35,19 @@ function storedFile(dir: string, count: number): string {
   return file;
 }
 
-/** The key function as it was: one Hash object per record, fed in four updates. */
-function keyThroughHashObject(record: Buffer): Buffer {
-  const parts = splitSignature(record.toString('utf8'));
-  const hash = createHash('sha256');
-  if (parts) hash.update('sig\0').update(parts.sig).update('\0').update(parts.message);
-  else hash.update('raw\0').update(record);
-  return hash.digest().subarray(0, 16);
+/** The other checkout's dedupe module, when BENCH_BEFORE names its build and its source is there. */
+async function beforeModule(): Promise<DedupeModule | undefined> {
+  const cli = process.env.BENCH_BEFORE;
+  const source = cli ? join(dirname(cli), '..', 'src', 'store', 'dedupe.ts') : undefined;
+  return source && existsSync(source) ? ((await import(pathToFileURL(source).href)) as DedupeModule) : undefined;
+}
+
+function load(module: DedupeModule, file: string): () => Promise<number> {
+  return async () => {
+    const index = new module.DedupeIndex();
+    await module.indexStoredRecords(index, [file]);
+    return index.bytes;
+  };
 }
 
 async function timed(run: string, count: number, work: () => Promise<number | undefined>): Promise<DedupeBenchRow> {
@@ -61,20 +69,9 @@ export async function benchDedupe(scale: number): Promise<DedupeBenchRow[]> {
         return undefined;
       }),
     );
-    rows.push(
-      await timed('keys through a createHash object per record (before)', count, async () => {
-        const index = new DedupeIndex();
-        for await (const batch of readLineBatches(file)) for (const line of batch) index.add(keyThroughHashObject(line.bytes));
-        return index.bytes;
-      }),
-    );
-    rows.push(
-      await timed('keys through crypto.hash (indexStoredRecords, now)', count, async () => {
-        const index = new DedupeIndex();
-        await indexStoredRecords(index, [file]);
-        return index.bytes;
-      }),
-    );
+    const before = await beforeModule();
+    if (before) rows.push(await timed(`indexStoredRecords (${process.env.BENCH_BEFORE_LABEL ?? 'before'})`, count, load(before, file)));
+    rows.push(await timed('indexStoredRecords (this build)', count, load(current, file)));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

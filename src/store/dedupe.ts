@@ -59,90 +59,101 @@ export class DedupeIndex {
   }
 
   has(key: Buffer): boolean {
-    return this.#find(key) >= 0;
+    return this.#stamps[this.#probe(key.readUInt32LE(0), key.readUInt32LE(4), key.readUInt32LE(8), key.readUInt32LE(12))] !== EMPTY_STAMP;
   }
 
   /** Adds a key; false if it was already there. `nowMs` dates it for `dropOlderThan`. */
   add(key: Buffer, nowMs = Date.now()): boolean {
-    if (this.#find(key) >= 0) return false;
-    if ((this.#size + 1) / this.#capacity > MAX_LOAD) this.#resize(this.#capacity * 2);
-    this.#insert(key, stampOf(nowMs));
+    const k0 = key.readUInt32LE(0);
+    const k1 = key.readUInt32LE(4);
+    const k2 = key.readUInt32LE(8);
+    const k3 = key.readUInt32LE(12);
+    let slot = this.#probe(k0, k1, k2, k3);
+    if (this.#stamps[slot] !== EMPTY_STAMP) return false;
+    if ((this.#size + 1) / this.#capacity > MAX_LOAD) {
+      this.#resize(this.#capacity * 2);
+      slot = this.#probe(k0, k1, k2, k3);
+    }
+    this.#put(slot, k0, k1, k2, k3, stampOf(nowMs));
     this.#size++;
     return true;
   }
 
   /** Removes a key (a reservation whose record could not be written). */
   delete(key: Buffer): boolean {
-    const slot = this.#find(key);
-    if (slot < 0) return false;
+    const slot = this.#probe(key.readUInt32LE(0), key.readUInt32LE(4), key.readUInt32LE(8), key.readUInt32LE(12));
+    if (this.#stamps[slot] === EMPTY_STAMP) return false;
     this.#stamps[slot] = EMPTY_STAMP;
     this.#size--;
     // Open addressing: re-insert the run after the hole so later keys stay reachable.
     const mask = this.#capacity - 1;
+    const keys = this.#keys;
     for (let i = (slot + 1) & mask; this.#stamps[i] !== EMPTY_STAMP; i = (i + 1) & mask) {
       const stamp = this.#stamps[i]!;
-      const moved = Buffer.from(this.#keys.buffer, this.#keys.byteOffset + i * KEY_WORDS * 4, 16);
-      const copy = Buffer.from(moved);
+      const at = i * KEY_WORDS;
+      const k0 = keys[at]!;
+      const k1 = keys[at + 1]!;
+      const k2 = keys[at + 2]!;
+      const k3 = keys[at + 3]!;
       this.#stamps[i] = EMPTY_STAMP;
-      this.#insert(copy, stamp);
+      this.#put(this.#probe(k0, k1, k2, k3), k0, k1, k2, k3, stamp);
     }
     return true;
   }
 
   /** Forgets keys added before `cutoffMs` (older than Konnect can resend); returns how many. */
   dropOlderThan(cutoffMs: number): number {
-    const cutoff = stampOf(cutoffMs);
     const before = this.#size;
-    const keys = this.#keys;
-    const stamps = this.#stamps;
-    const capacity = this.#capacity;
-    this.#keys = new Uint32Array(capacity * KEY_WORDS);
-    this.#stamps = new Uint32Array(capacity);
-    this.#size = 0;
-    for (let slot = 0; slot < capacity; slot++) {
-      const stamp = stamps[slot]!;
-      if (stamp === EMPTY_STAMP || stamp < cutoff) continue;
-      this.#insert(Buffer.from(keys.buffer, slot * KEY_WORDS * 4, 16), stamp);
-      this.#size++;
-    }
+    this.#rebuild(this.#capacity, stampOf(cutoffMs));
     return before - this.#size;
   }
 
-  #find(key: Buffer): number {
+  /** The slot holding the key, or the empty slot where it would go. */
+  #probe(k0: number, k1: number, k2: number, k3: number): number {
     const mask = this.#capacity - 1;
-    const k0 = key.readUInt32LE(0);
-    const k1 = key.readUInt32LE(4);
-    const k2 = key.readUInt32LE(8);
-    const k3 = key.readUInt32LE(12);
-    for (let i = k0 & mask; this.#stamps[i] !== EMPTY_STAMP; i = (i + 1) & mask) {
+    const keys = this.#keys;
+    const stamps = this.#stamps;
+    let i = k0 & mask;
+    while (stamps[i] !== EMPTY_STAMP) {
       const at = i * KEY_WORDS;
-      if (this.#keys[at] === k0 && this.#keys[at + 1] === k1 && this.#keys[at + 2] === k2 && this.#keys[at + 3] === k3) return i;
+      if (keys[at] === k0 && keys[at + 1] === k1 && keys[at + 2] === k2 && keys[at + 3] === k3) return i;
+      i = (i + 1) & mask;
     }
-    return -1;
+    return i;
   }
 
-  #insert(key: Buffer, stamp: number): void {
-    const mask = this.#capacity - 1;
-    let i = key.readUInt32LE(0) & mask;
-    while (this.#stamps[i] !== EMPTY_STAMP) i = (i + 1) & mask;
-    const at = i * KEY_WORDS;
-    this.#keys[at] = key.readUInt32LE(0);
-    this.#keys[at + 1] = key.readUInt32LE(4);
-    this.#keys[at + 2] = key.readUInt32LE(8);
-    this.#keys[at + 3] = key.readUInt32LE(12);
-    this.#stamps[i] = stamp;
+  #put(slot: number, k0: number, k1: number, k2: number, k3: number, stamp: number): void {
+    const at = slot * KEY_WORDS;
+    this.#keys[at] = k0;
+    this.#keys[at + 1] = k1;
+    this.#keys[at + 2] = k2;
+    this.#keys[at + 3] = k3;
+    this.#stamps[slot] = stamp;
   }
 
   #resize(capacity: number): void {
+    this.#rebuild(capacity, EMPTY_STAMP + 1);
+  }
+
+  /** Moves every key stamped at or after `minStamp` into fresh arrays of `capacity` slots. */
+  #rebuild(capacity: number, minStamp: number): void {
     const keys = this.#keys;
     const stamps = this.#stamps;
     const old = this.#capacity;
     this.#capacity = capacity;
     this.#keys = new Uint32Array(capacity * KEY_WORDS);
     this.#stamps = new Uint32Array(capacity);
+    this.#size = 0;
     for (let slot = 0; slot < old; slot++) {
       const stamp = stamps[slot]!;
-      if (stamp !== EMPTY_STAMP) this.#insert(Buffer.from(keys.buffer, slot * KEY_WORDS * 4, 16), stamp);
+      if (stamp === EMPTY_STAMP || stamp < minStamp) continue;
+      const at = slot * KEY_WORDS;
+      const k0 = keys[at]!;
+      const k1 = keys[at + 1]!;
+      const k2 = keys[at + 2]!;
+      const k3 = keys[at + 3]!;
+      this.#put(this.#probe(k0, k1, k2, k3), k0, k1, k2, k3, stamp);
+      this.#size++;
     }
   }
 }
