@@ -82,8 +82,8 @@ export async function startListenerTarget(extraArgs: readonly string[] = [], opt
   // The ingest figures are for receiving and storing: signature checks are off (the records carry
   // made-up signatures), and duplicates are kept (the batch poster repeats its batches); builds
   // from before these flags have neither.
-  const ours = options.cli === undefined;
-  const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTHORIZATION, '--data-dir', dataDir, ...(ours ? ['--verify', 'off', '--keep-duplicates'] : []), ...extraArgs];
+  const flags = options.cli === undefined || listenSupports(options.cli, '--keep-duplicates') ? ['--verify', 'off', '--keep-duplicates'] : [];
+  const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTHORIZATION, '--data-dir', dataDir, ...flags, ...extraArgs];
   const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   await until(() => emulator.inspect().regions.us!.webhook.enabled || child.exitCode !== null, 'the listener to bind the webhook', 15_000);
   if (child.exitCode !== null) throw new Error(`listener exited with ${child.exitCode}`);
@@ -102,6 +102,11 @@ export async function startListenerTarget(extraArgs: readonly string[] = [], opt
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether another build's `listen` has a flag (its --help names it). */
+function listenSupports(cli: string, flag: string): boolean {
+  return spawnSync(process.execPath, [cli, 'listen', '--help'], { encoding: 'utf8' }).stdout.includes(flag);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Driving a target with wrk (Debian's package; the bench installs it when missing): POSTs of one
- * ~440-byte JSON audit record each, every record unique (its trace_id counts up), the bench's
- * Authorization header, keep-alive connections.
+ * ~440-byte JSON audit record each, every record unique (its trace_id counts up, under a prefix of
+ * its own in each wrk run), the bench's Authorization header, keep-alive connections.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,17 +28,23 @@ export interface WrkResult {
   readonly errors: number;
 }
 
+/** wrk runs so far: each run's trace ids start with its own number, so no run repeats another's records. */
+let runs = 0;
+
 function luaScript(delayMs?: number): string {
   const [before, after] = RECORD_TEMPLATE.split('{SEQ}') as [string, string];
   const quote = (s: string) => JSON.stringify(s);
+  // Lua numbers are doubles: a 19-digit counter would not count (2^53 is 16 digits), so the trace id
+  // is "38", the run number (3 digits) and a 14-digit counter, joined as text.
   return `
-local seq = 3895213347334600000
+local run = "${String(runs++ % 1000).padStart(3, '0')}"
+local seq = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = ${quote(AUTHORIZATION)}
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   seq = seq + 1
-  return wrk.format(nil, nil, nil, ${quote(before)} .. string.format("%d", seq) .. ${quote(after)} .. "\\n")
+  return wrk.format(nil, nil, nil, ${quote(before)} .. "38" .. run .. string.format("%014d", seq) .. ${quote(after)} .. "\\n")
 end
 ${delayMs === undefined ? '' : `delay = function() return ${delayMs} end`}
 `;
