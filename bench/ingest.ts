@@ -46,12 +46,14 @@ const PACED_CONNECTIONS = 26;
 
 type Starter = () => Promise<Target>;
 
-function starters(options: { durable?: boolean } = {}): [string, Starter][] {
+function starters(options: { durable?: boolean; dedupe?: boolean } = {}): [string, Starter][] {
   const list: [string, Starter][] = [
     ['listen', () => startListenerTarget()],
     ['node', startMinimalNodeTarget],
   ];
   if (options.durable) list.splice(2, 0, ['durable', startDurableNodeTarget]);
+  // Unique records only: the de-duplication the listener does by default, signature checks still off.
+  if (options.dedupe) list.splice(1, 0, ['dedupe', () => startListenerTarget([], { dedupe: true, name: 'konnect-audit listen, de-duplication on (the default)' })]);
   const before = beforeTarget();
   if (before) list.splice(1, 0, ['before', before]);
   if (nginxAvailable()) list.push(['nginx', startNginxTarget]);
@@ -62,7 +64,7 @@ function starters(options: { durable?: boolean } = {}): [string, Starter][] {
 export async function benchPosts(scale: number): Promise<PostsRow[]> {
   const seconds = Math.max(2, Math.round(10 * scale));
   const rows: PostsRow[] = [];
-  for (const [, start] of starters({ durable: true })) {
+  for (const [, start] of starters({ durable: true, dedupe: true })) {
     const target = await start();
     try {
       await runWrk(target.url, POSTS_CONNECTIONS, 1);

@@ -74,7 +74,10 @@ function countStoredLinesOnce(dir: string): number {
 }
 
 /** Starts `konnect-audit listen` against a fresh emulator; resolves once the webhook is bound. */
-export async function startListenerTarget(extraArgs: readonly string[] = [], options: { dataDir?: string; cli?: string; name?: string } = {}): Promise<Target & { emulator: Emulator; dataDir: string }> {
+export async function startListenerTarget(
+  extraArgs: readonly string[] = [],
+  options: { dataDir?: string; cli?: string; name?: string; /** De-duplication on, as by default (only for unique records). */ dedupe?: boolean } = {},
+): Promise<Target & { emulator: Emulator; dataDir: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'konnect-audit-bench-'));
   const emulator = await startEmulator({ port: 0, sign: false });
   const port = await freePort();
@@ -82,7 +85,7 @@ export async function startListenerTarget(extraArgs: readonly string[] = [], opt
   // The ingest figures are for receiving and storing: signature checks are off (the records carry
   // made-up signatures), and duplicates are kept (the batch poster repeats its batches); builds
   // from before these flags have neither.
-  const flags = options.cli === undefined || listenSupports(options.cli, '--keep-duplicates') ? ['--verify', 'off', '--keep-duplicates'] : [];
+  const flags = options.cli === undefined || listenSupports(options.cli, '--keep-duplicates') ? ['--verify', 'off', ...(options.dedupe ? [] : ['--keep-duplicates'])] : [];
   const args = ['listen', '--base-url', emulator.baseUrl, '--pat', emulator.token, '--endpoint', url, '--listen-address', `127.0.0.1:${port}`, '--authorization', AUTHORIZATION, '--data-dir', dataDir, ...flags, ...extraArgs];
   const child = spawn(process.execPath, [options.cli ?? CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   await until(() => emulator.inspect().regions.us!.webhook.enabled || child.exitCode !== null, 'the listener to bind the webhook', 15_000);
