@@ -1010,6 +1010,10 @@ describe('pull API /v3/audit-logs', () => {
 
   test('records use the pull field names and verify against the JWKS', async () => {
     const page = ok(await api<PullPage>('GET', '/v3/audit-logs?page[size]=1000'));
+    // `query` is the request's query string (OpenAPI: "Request query string.", example filter=active), not the webhook records' JSON object.
+    const queries = page.data.filter((r) => r.type === 'gateway_access').map((r) => String((r as { query?: unknown }).query));
+    assert.ok(queries.some((q) => /^end=\d+&start=\d+$/.test(q)), queries.slice(0, 5).join(' | '));
+    assert.ok(queries.every((q) => q === '' || /^[^={}&]+=[^&]*(&[^={}&]+=[^&]*)*$/.test(q)), queries.find((q) => q.includes('{')));
     const required: Record<string, readonly string[]> = {
       authorization: ['type', 'signature', 'service', 'resource', 'action', 'granted', 'org_id', 'ts', 'principal_id'],
       gateway_access: ['type', 'ts', 'org_id', 'principal_id', 'actor_id', 'client_ip', 'trace_id', 'user_agent', 'method', 'uri', 'query', 'status_code', 'signature'],

@@ -20,6 +20,23 @@ function str(event: AuditEvent, key: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/**
+ * A webhook record's `query` (the request's parameters as a JSON object, `{"foo":"bar"}`) as the
+ * pull API's "Request query string" (`foo=bar`, OpenAPI example `filter=active`). Anything that is
+ * not a JSON object is passed on as it is.
+ */
+export function queryString(query: string | undefined): string {
+  if (query === undefined || query === '') return '';
+  let value: unknown;
+  try {
+    value = JSON.parse(query);
+  } catch {
+    return query;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return query;
+  return new URLSearchParams(Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+}
+
 function sortedJson(record: Record<string, unknown>): string {
   const keys = Object.keys(record).sort();
   return '{' + keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`).join(',') + '}';
@@ -71,7 +88,7 @@ export function toPullRecord(stored: StoredEvent, orgId: string, key: SigningKey
       actor_id: str(e, 'actor_id') ?? '',
       method: str(e, 'act') ?? '',
       uri: str(e, 'request') ?? '',
-      query: str(e, 'query') ?? '',
+      query: queryString(str(e, 'query')),
       status_code: Number(extension(e, 'status') ?? 0),
       ...common,
     };
