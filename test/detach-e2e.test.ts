@@ -214,7 +214,9 @@ describe('listen --detach and ps', () => {
       [['ps', 'stop'], 'provide a process PID or use --all'],
       [['ps', 'stop', '12', '--all'], 'do not provide a PID when using --all'],
       [['ps', 'stop', 'x'], 'invalid PID "x"'],
-      [['tail', '--detach', '--endpoint', 'https://e.x/a', '--authorization', 'a'], "unknown option '--detach'"],
+      // tail is listen --tail: kongctl's text, not an unknown option.
+      [['tail', '--detach', '--endpoint', 'https://e.x/a', '--authorization', 'a'], '--detach is not supported with --tail'],
+      [['tail', '-d', '--endpoint', 'https://e.x/a', '--authorization', 'a'], '--detach is not supported with --tail'],
       [['listen', '--detach', '--tail', '--endpoint', 'https://e.x/a', '--authorization', 'a'], '--detach is not supported with --tail'],
     ];
     for (const [args, message] of cases) {

@@ -1,5 +1,6 @@
 /** Flags shared by commands that talk to Konnect, and kongctl-style boolean flags. */
 import { Option, type Command } from 'commander';
+import { defaultProfile } from '../config/profile.js';
 import { UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
 import { LOG_LEVELS } from '../log/levels.js';
@@ -34,8 +35,8 @@ export function booleanValue(flag: string): (value: string) => boolean {
 }
 
 /** Adds a kongctl-style boolean flag that also takes `=true` / `=false`. */
-export function addBooleanOption(command: Command, flag: string, description: string): Command {
-  return command.addOption(new Option(`${flag} [bool]`, description).argParser(booleanValue(flag)));
+export function addBooleanOption(command: Command, flag: string, description: string, options: { readonly hidden?: boolean } = {}): Command {
+  return command.addOption(new Option(`${flag} [bool]`, description).argParser(booleanValue(flag)).hideHelp(options.hidden ?? false));
 }
 
 /** `--base-url`, `--region`, `--pat`, `--profile/-p`, `--config-file`, `--global-base-url`. */
@@ -45,8 +46,13 @@ export function addConnectionOptions(command: Command): Command {
     .option('--region <region>', 'Konnect region, e.g. us, eu, au, me, in, sg (becomes https://<region>.api.konghq.com)')
     .option('--global-base-url <url>', 'host for audit-log destinations (default: global.api.konghq.com for Konnect URLs, else --base-url)')
     .option('--pat <token>', 'Konnect personal or system access token (else KONNECT_AUDIT_<PROFILE>_KONNECT_PAT, KONNECT_TOKEN, the config file, kongctl\'s config)')
-    .addOption(new Option('-p, --profile <name>', 'configuration profile').env('KONNECT_AUDIT_PROFILE').default('default'))
+    .addOption(profileOption())
     .option('--config-file <path>', 'configuration file (default $XDG_CONFIG_HOME/konnect-audit/config.yaml)');
+}
+
+/** `-p/--profile`: env KONNECT_AUDIT_PROFILE, else kongctl's KONGCTL_PROFILE, else `default`. */
+export function profileOption(): Option {
+  return new Option('-p, --profile <name>', "configuration profile (else KONNECT_AUDIT_PROFILE, then kongctl's KONGCTL_PROFILE)").default(defaultProfile());
 }
 
 /** `-o/--output`, `--log-level`, `--log-file`. */

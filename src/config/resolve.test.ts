@@ -136,6 +136,37 @@ describe('resolveConnection: base URLs', () => {
     assert.equal((await resolve({}, token)).baseUrl, 'https://us.api.konghq.com');
   });
 
+  test("kongctl's region or base URL is used when ours has none, so a kongctl user's token goes to their region", async () => {
+    await write(kongctlFile, 'default:\n  konnect:\n    pat: from-kongctl-file\n    region: eu\n');
+    const fromKongctl = await resolve();
+    assert.deepEqual([fromKongctl.baseUrl, fromKongctl.globalBaseUrl, fromKongctl.tokenSource], ['https://eu.api.konghq.com', 'https://global.api.konghq.com', `kongctl config file ${kongctlFile}`]);
+    // With a token from elsewhere too: the region still comes from kongctl's file.
+    assert.equal((await resolve({}, token)).baseUrl, 'https://eu.api.konghq.com');
+    // Its environment overrides its file, as in kongctl; base-url beats region.
+    assert.equal((await resolve({}, { ...token, KONGCTL_DEFAULT_KONNECT_REGION: 'au' })).baseUrl, 'https://au.api.konghq.com');
+    await write(kongctlFile, 'default:\n  konnect:\n    region: eu\n    base-url: http://127.0.0.1:8117/\n');
+    const emulator = await resolve({}, token);
+    assert.deepEqual([emulator.baseUrl, emulator.globalBaseUrl], ['http://127.0.0.1:8117', 'http://127.0.0.1:8117']);
+    // Ours (file or env) and the flags come first.
+    assert.equal((await resolve({}, { ...token, KONNECT_AUDIT_DEFAULT_KONNECT_REGION: 'me' })).baseUrl, 'https://me.api.konghq.com');
+    await write(ourFile, 'default:\n  konnect:\n    region: in\n');
+    assert.equal((await resolve({}, token)).baseUrl, 'https://in.api.konghq.com');
+    assert.equal((await resolve({ region: 'sg' }, token)).baseUrl, 'https://sg.api.konghq.com');
+    // A value that is set but wrong is an error naming where it came from.
+    await write(ourFile, 'default: {}\n');
+    await write(kongctlFile, 'default:\n  konnect:\n    region: EU\n');
+    await assert.rejects(resolve({}, token), { name: 'RuntimeError', message: `invalid konnect region "EU" from kongctl config file ${kongctlFile} (expected lowercase letters, numbers, or hyphens)` });
+  });
+
+  test("KONGCTL_PROFILE picks the profile when neither --profile nor KONNECT_AUDIT_PROFILE does", async () => {
+    await write(kongctlFile, 'prod:\n  konnect:\n    pat: prod-token\n    region: eu\n');
+    const prod = await resolve({}, { KONGCTL_PROFILE: 'prod' });
+    assert.deepEqual([prod.profile, prod.token, prod.baseUrl], ['prod', 'prod-token', 'https://eu.api.konghq.com']);
+    assert.equal((await resolve({}, { ...token, KONGCTL_PROFILE: 'prod', KONNECT_AUDIT_PROFILE: 'mine' })).profile, 'mine');
+    assert.equal((await resolve({ profile: 'cli' }, { ...token, KONGCTL_PROFILE: 'prod' })).profile, 'cli');
+    assert.equal((await resolve({}, { ...token, KONGCTL_PROFILE: ' ' })).profile, 'default');
+  });
+
   test('an invalid --region is a usage error with kongctl\'s text', async () => {
     for (const region of ['EU', 'eu west', 'eu.west']) {
       await assert.rejects(resolve({ region }, token), (error: unknown) => {
@@ -220,9 +251,9 @@ describe('resolveConnection: config files', () => {
     assert.equal((await resolve({ configFile: join(env.HOME!, 'absent.yaml') }, token)).token, 't');
   });
 
-  test('kongctl\'s file is read only when every other token source is empty', async () => {
+  test('kongctl\'s file is an error only when its token is needed (for the region it is a fallback, and a broken one counts as empty)', async () => {
     await write(kongctlFile, 'default: [unclosed\n');
-    assert.equal((await resolve({}, token)).tokenSource, 'KONNECT_TOKEN');
+    assert.deepEqual([(await resolve({}, token)).tokenSource, (await resolve({}, token)).baseUrl], ['KONNECT_TOKEN', 'https://us.api.konghq.com']);
     await assert.rejects(resolve(), {
       name: 'RuntimeError',
       message: `invalid kongctl config file ${kongctlFile}: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1`,

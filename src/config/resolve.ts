@@ -1,6 +1,7 @@
 /**
  * Which Konnect to talk to and with which token, from flags, environment and config files, in
- * kongctl's order (reference §1), plus `KONNECT_TOKEN` and kongctl's own config as fallbacks.
+ * kongctl's order (reference §1), plus `KONNECT_TOKEN` and kongctl's own config and environment
+ * (token, region or base URL, KONGCTL_PROFILE) as fallbacks.
  *
  * @example
  * const connection = await resolveConnection({ region: 'eu' });
@@ -10,6 +11,7 @@ import { RuntimeError, UsageError } from '../cli/errors.js';
 import { GLOBAL_BASE_URL, regionalBaseUrl } from '../konnect/regions.js';
 import { envKey, readProfileSection, settingAt, type FileLabel, type Section } from './file.js';
 import { defaultConfigFile, kongctlConfigFile } from './paths.js';
+import { defaultProfile } from './profile.js';
 
 /** Connection flags shared by every command that calls Konnect. */
 export interface ConnectionFlags {
@@ -23,7 +25,7 @@ export interface ConnectionFlags {
 
 /** A resolved Konnect connection. */
 export interface Connection {
-  /** The profile name as given (default 'default', env KONNECT_AUDIT_PROFILE). */
+  /** The profile name as given (else KONNECT_AUDIT_PROFILE, KONGCTL_PROFILE, 'default'). */
   readonly profile: string;
   /** Regional base URL, no trailing slash. */
   readonly baseUrl: string;
@@ -36,7 +38,6 @@ export interface Connection {
   readonly profileSettings: Readonly<Record<string, unknown>>;
 }
 
-const DEFAULT_PROFILE = 'default';
 const DEFAULT_BASE_URL = regionalBaseUrl('us');
 const OUR_ENV_PREFIX = 'KONNECT_AUDIT';
 const KONGCTL_ENV_PREFIX = 'KONGCTL';
@@ -122,20 +123,40 @@ function flagBaseUrl(flags: ConnectionFlags): string | undefined {
   return regionalBaseUrl(flagRegion);
 }
 
-/** Base URL without flags: configured base-url, configured region, then the US default. */
-function configuredBaseUrl(settings: ProfileSettings): string {
-  const configured = settings.get('konnect.base-url');
+/** A setting at a dotted path and where it came from (for messages), or undefined when unset. */
+type SettingLookup = (path: string) => { readonly value: string; readonly source: string } | undefined;
+
+/** A configured base URL: `konnect.base-url`, else `konnect.region`; undefined when neither is set. */
+function configuredBaseUrl(get: SettingLookup): string | undefined {
+  const configured = get('konnect.base-url');
   if (configured !== undefined) {
     const checked = checkBaseUrl(configured.value);
     if ('reason' in checked) throw new RuntimeError(`invalid konnect base-url ${JSON.stringify(configured.value)} from ${configured.source}: ${checked.reason}`);
     return checked.url;
   }
-  const region = settings.get('konnect.region');
+  const region = get('konnect.region');
   if (region !== undefined) {
     if (!REGION_PATTERN.test(region.value)) throw new RuntimeError(`invalid konnect region ${JSON.stringify(region.value)} from ${region.source} ${REGION_RULE}`);
     return regionalBaseUrl(region.value);
   }
-  return DEFAULT_BASE_URL;
+  return undefined;
+}
+
+/**
+ * kongctl's settings for the profile: `KONGCTL_<PROFILE>_<PATH>` over its config file, so that a
+ * kongctl user's region comes along with their token. The file is only a fallback here: when it
+ * cannot be read or parsed it counts as empty (the token lookup reports it when it is needed).
+ */
+async function kongctlSettings(env: NodeJS.ProcessEnv, profile: string): Promise<SettingLookup> {
+  const where: FileLabel = { label: 'kongctl config file', path: kongctlConfigFile(env), profile };
+  const section = await readProfileSection(where).catch(() => ({}));
+  return (path) => {
+    const name = envKey(KONGCTL_ENV_PREFIX, profile, path);
+    const fromEnv = present(env[name]);
+    if (fromEnv !== undefined) return { value: fromEnv, source: name };
+    const fromFile = settingAt(section, path, where);
+    return fromFile !== undefined ? { value: fromFile, source: `${where.label} ${where.path}` } : undefined;
+  };
 }
 
 /** Token: --pat, our env, KONNECT_TOKEN, our config file, kongctl's env, kongctl's config file (read only when needed). */
@@ -168,14 +189,15 @@ async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, sett
  * @example await resolveConnection({ profile: 'prod', region: 'eu' }, { KONNECT_TOKEN: 'kpat_x' })
  */
 export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
-  const profile = present(flags.profile) ?? present(env.KONNECT_AUDIT_PROFILE) ?? DEFAULT_PROFILE;
+  const profile = present(flags.profile) ?? defaultProfile(env);
   // Flags first: a usage error (exit 2) should not depend on the state of a config file.
   const flagGlobal = present(flags.globalBaseUrl);
   const globalOverride = flagGlobal !== undefined ? baseUrlFlag('--global-base-url', flagGlobal) : undefined;
   const fromFlags = flagBaseUrl(flags);
   const ourFile: FileLabel = { label: 'config file', path: present(flags.configFile) ?? defaultConfigFile(env), profile };
   const settings = new ProfileSettings(env, ourFile, await readProfileSection(ourFile));
-  const baseUrl = fromFlags ?? configuredBaseUrl(settings);
+  // Ours first, then kongctl's (its users keep their region there), then the US.
+  const baseUrl = fromFlags ?? configuredBaseUrl((path) => settings.get(path)) ?? configuredBaseUrl(await kongctlSettings(env, profile)) ?? DEFAULT_BASE_URL;
   const { token, tokenSource } = await resolveToken(flags, env, settings);
   return {
     profile,

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { collect } from '../parse.js';
+import { profileOption } from '../flags.js';
 import { EVENTS_FORMATS, type EventsFormat } from '../../query/printer.js';
 import { EVENT_TYPES, type EventType } from '../../query/filter.js';
 
@@ -71,7 +72,7 @@ export function registerEvents(program: Command): void {
     .option('-f, --follow', 'after the stored events, print new ones as the listener stores them (across rotation), until Ctrl+C')
     .addOption(new Option('-o, --output <format>', 'jsonl (each record as stored), json (one array of Konnect JSON objects), text (one aligned line per event), table (text with a header)').argParser(format).default('jsonl'))
     .option('--data-dir <dir>', 'where profiles keep their files (default $XDG_CONFIG_HOME/konnect-audit/audit-logs)')
-    .addOption(new Option('-p, --profile <name>', 'configuration profile').env('KONNECT_AUDIT_PROFILE').default('default'))
+    .addOption(profileOption())
     .option('--config-file <path>', 'configuration file (default $XDG_CONFIG_HOME/konnect-audit/config.yaml)');
   command.addHelpText(
     'after',

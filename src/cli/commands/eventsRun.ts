@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDirOf } from '../../config/paths.js';
+import { defaultProfile } from '../../config/profile.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { parseJqArgs } from '../../listener/settings.js';
 import { RateLimitedWarnings } from '../../listener/warnings.js';
@@ -142,8 +143,8 @@ class Selector {
 
 export async function runEvents(flags: EventsFlags): Promise<void> {
   const settings = eventsSettings(flags, Date.now());
-  // As verify: a blank name (KONNECT_AUDIT_PROFILE=) is the default profile.
-  const profile = flags.profile?.trim() || 'default';
+  // As resolveConnection: a blank --profile is the default one.
+  const profile = flags.profile?.trim() || defaultProfile();
   const paths = profilePaths(await dataDirFor({ ...flags, profile }), profile);
 
   let files: string[];

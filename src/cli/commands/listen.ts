@@ -3,7 +3,7 @@
  * (aliases `lsn`, `audit-log`, `al`), and the same for `tail` (= `listen --tail`). Flags and help
  * here; the work is in listenRun.ts, loaded on use.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addBooleanOption, addConnectionOptions, addGeneralOptions, type ConnectionFlagValues, type GeneralFlagValues } from '../flags.js';
 import { DEFAULT_BACKFILL, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_BODY_BYTES, DEFAULT_PATH, DEFAULT_REQUEST_TIMEOUT, type ListenFlags } from '../../listener/settings.js';
 
@@ -62,10 +62,10 @@ function defineListenOptions(command: Command, verb: 'listen' | 'tail'): Command
   command.option('--jq <expression>', 'with --tail: print each record through this jq filter (jq 1.8; CEF and CPS records are seen as Konnect JSON objects)');
   command.option('-r, --jq-raw', "with --jq: print strings without quotes, one result per line (jq's -r)");
   command.option('--jq-arg <name=value>', 'with --jq: set $name to the string value; also written --jq-arg name value, as jq\'s --arg (repeatable)', (value: string, previous: string[] = []) => [...previous, value]);
-  if (verb === 'listen') {
-    addBooleanOption(command, '-d, --detach', 'run in the background; returns once the listener is serving (or has failed)');
-    command.option('--detach-timeout <duration>', 'with --detach: how long to wait for the listener to be ready, e.g. 60s, 2m', '60s');
-  }
+  // Hidden on tail (= listen --tail): `tail -d` gets kongctl's "--detach is not supported with --tail", and `tail --tail=false -d` detaches as listen does.
+  const hidden = verb === 'tail';
+  addBooleanOption(command, '-d, --detach', 'run in the background; returns once the listener is serving (or has failed)', { hidden });
+  command.addOption(new Option('--detach-timeout <duration>', 'with --detach: how long to wait for the listener to be ready, e.g. 60s, 2m').default('60s').hideHelp(hidden));
   command.option('--data-dir <dir>', 'where profiles keep their events (default $XDG_CONFIG_HOME/konnect-audit/audit-logs)');
   addConnectionOptions(command);
   addGeneralOptions(command);
