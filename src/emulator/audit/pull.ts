@@ -5,7 +5,7 @@
  * the record's compact JSON with sorted keys, without `signature`, with the webhook key.
  */
 import { extension, type AuditEvent, type EventKind } from '../../records/event.js';
-import type { SigningKey } from '../../records/signing.js';
+import { pullSignedMessage, type SigningKey } from '../../records/signing.js';
 import type { PullAuditLog, PullLogType } from '../../konnect/types.js';
 import { apiTime } from '../clock.js';
 import { eventOf, type StoredEvent } from './eventStore.js';
@@ -35,11 +35,6 @@ export function queryString(query: string | undefined): string {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return query;
   return new URLSearchParams(Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
-}
-
-function sortedJson(record: Record<string, unknown>): string {
-  const keys = Object.keys(record).sort();
-  return '{' + keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`).join(',') + '}';
 }
 
 /** The pull record for a stored event, signed unless `key` is undefined (then `signature` is ""). */
@@ -93,6 +88,7 @@ export function toPullRecord(stored: StoredEvent, orgId: string, key: SigningKey
       ...common,
     };
   }
-  const signature = key ? key.sign(sortedJson(record)) : '';
+  // The bytes verify checks (records/signing.ts), so emulator and verifier agree by construction.
+  const signature = key ? key.sign(pullSignedMessage(record)) : '';
   return { ...record, signature } as PullAuditLog;
 }
