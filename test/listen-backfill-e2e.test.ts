@@ -220,6 +220,28 @@ describe('listen --backfill', () => {
     await stopListener(second);
   });
 
+  test('Konnect refusing the range while its end is ahead (400): asked again once the end has passed, then completed', { timeout: 45_000 }, async () => {
+    const e = (emulator = await startTestEmulator({ timeScale: 0.01, flushMs: 100, generatorThreads: 0 }));
+    const first = await startListener(e);
+    await e.core.generate({ count: 20 });
+    await e.idle();
+    await stopListener(first);
+    // As a Konnect that refuses any future time would answer the first PUT (the end is a few seconds ahead).
+    const refused = e.core.faults.add({ method: 'PUT', path: '/v2/audit-log-replay-job', status: 400, times: 1 });
+    const puts = countReplayPuts(e);
+    const second = await startListener(e, ['--log-level', 'info']);
+    await eventually('the back-fill to complete', () => (second.stderr.includes('back-fill: replay job completed') ? true : undefined), 35_000);
+    // The first matching fault takes a request: the refusal took the first PUT, the counter sees the rest.
+    assert.deepEqual([refused.hits, puts.hits], [1, 1], 'refused once, asked again once');
+    assert.match(second.stderr, /back-fill: Konnect refused the range \(PUT \/v2\/audit-log-replay-job failed with 400/);
+    const requested = /^back-fill: requested a replay of audit events from \S+ to (\S+) /m.exec(second.stderr);
+    assert.ok(requested, second.stderr);
+    const put = (await call<AuditLogReplayJob>(e.baseUrl, 'GET', '/v2/audit-log-replay-job', { token: e.token })).body;
+    assert.ok(Date.parse(put.updated_at) > Date.parse(requested[1]!), 'the second request came after the end');
+    assert.doesNotMatch(second.stderr, /^warning: back-fill/m);
+    await stopListener(second);
+  });
+
   test('a first start with an empty store requests nothing and says so in the log only', { timeout: 30_000 }, async () => {
     const e = (emulator = await startTestEmulator({ timeScale: 0.01, flushMs: 100, generatorThreads: 0 }));
     const puts = countReplayPuts(e);

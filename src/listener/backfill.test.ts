@@ -204,6 +204,37 @@ describe('runBackfill', () => {
     assert.match(c.lines.warn[0]!, /^warning: back-fill: could not request a replay of the gap from 2026-11-27T10:55:00Z to 2026-11-27T12:00:16Z: .*403.*; request it later with: konnect-audit replay --start-time 2026-11-27T10:55:00Z --end-time 2026-11-27T12:00:16Z$/);
   });
 
+  test('a 400 while the end is still ahead (Konnect may refuse a future time): asks once more after the end has passed', async () => {
+    const refused = () => new KonnectApiError('PUT', 'https://us.api.konghq.com/v2/audit-log-replay-job', 400, undefined, '{"title":"Bad Request"}');
+    const slept: number[] = [];
+    const sleep = (ms: number) => {
+      slept.push(ms);
+      return Promise.resolve();
+    };
+    const once = new FakeApi([refused()]);
+    const c = context(once, { sleep });
+    assert.equal(await runBackfill(GAP, c.context), 'completed');
+    // The end 12:00:16 is 6 s ahead of 12:00:10; asked again 2 s after it.
+    assert.deepEqual(slept, [8000]);
+    assert.deepEqual(once.requests, [once.requests[0], once.requests[0]]);
+    assert.deepEqual(c.lines.warn, []);
+    assert.match(c.lines.note.join('\n'), /Konnect refused the range .*400.*; its end is 8 s ahead, asking again once it has passed/);
+
+    // Refused again: one retry only, then the usual warning with the command.
+    const twice = new FakeApi([refused(), refused()]);
+    const c2 = context(twice, { sleep });
+    assert.equal(await runBackfill(GAP, c2.context), 'error');
+    assert.equal(twice.requests.length, 2);
+    assert.match(c2.lines.warn[0]!, /^warning: back-fill: could not request a replay .*400.*; request it later with: konnect-audit replay/);
+
+    // A 400 for a range whose end has passed is not about the end: no wait.
+    slept.length = 0;
+    const past = new FakeApi([refused()]);
+    const c3 = context(past, { sleep, now: () => GAP.endMs + 60_000 });
+    assert.equal(await runBackfill(GAP, c3.context), 'error');
+    assert.deepEqual([slept, past.requests.length], [[], 1]);
+  });
+
   test('a failed job: a warning pointing at status and the replay command', async () => {
     const api = new FakeApi([], [], 'failed');
     const c = context(api);

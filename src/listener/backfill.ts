@@ -13,7 +13,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { KonnectClient } from '../konnect/client.js';
+import { KonnectApiError, type KonnectClient } from '../konnect/client.js';
 import {
   ACTIVE_REPLAY_STATES,
   apiTime,
@@ -33,6 +33,8 @@ import type { BackfillMode } from './settings.js';
 export const GAP_MARGIN_MS = 5 * 60_000;
 /** Added to the moment the webhook was enabled, for clock skew with Konnect (an end up to a minute ahead passes checkReplayRange). */
 export const END_SLACK_MS = 15_000;
+/** How far past a range's end "now" must be before the range is asked for again after Konnect refused it (clock skew). */
+export const END_PASSED_MARGIN_MS = 2000;
 /** A gap beyond retention starts this long after its edge, so the range is still valid when Konnect checks it. */
 export const RETENTION_EDGE_MS = 60_000;
 /** Time between polls of a replay job. */
@@ -150,6 +152,8 @@ export interface BackfillContext {
   readonly now?: () => number;
   /** Waits between polls of another job (default: DEFAULT_POLL_MS, abortable). */
   readonly pause?: () => Promise<void>;
+  /** Waits `ms` (default: an abortable timer); used before asking again for a range whose end has passed. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Told just before a replay is requested (a stop may cut the answer short, not the request). */
   readonly onRequest?: (range: TimeRange) => void;
   /** Told the job this back-fill requested, and each state of it seen. */
@@ -213,6 +217,7 @@ export async function runBackfill(gap: Gap | undefined, context: BackfillContext
 
   let job: AuditLogReplayJob | undefined;
   let requested = range();
+  let waitedForEnd = false;
   while (!job) {
     if (signal.aborted) return 'stopped';
     requested = range();
@@ -222,6 +227,19 @@ export async function runBackfill(gap: Gap | undefined, context: BackfillContext
       job = await api.request(requested);
     } catch (error) {
       if (signal.aborted) return 'stopped';
+      // The end is a little ahead of now (END_SLACK_MS) and Konnect may refuse a future time (400):
+      // once it has passed, the same range is valid; ask once more then.
+      if (error instanceof KonnectApiError && error.status === 400 && !waitedForEnd && requested.endMs > now() - END_PASSED_MARGIN_MS) {
+        waitedForEnd = true;
+        const waitMs = requested.endMs + END_PASSED_MARGIN_MS - now();
+        report.note(`back-fill: Konnect refused the range (${error.message}); its end is ${Math.ceil(waitMs / 1000)} s ahead, asking again once it has passed`, { ...fields, error: error.message });
+        try {
+          await (context.sleep ?? ((ms: number) => delay(ms, undefined, { signal })))(waitMs);
+        } catch {
+          return 'stopped';
+        }
+        continue;
+      }
       if (!(error instanceof ReplayConflictError)) {
         report.warn(`warning: back-fill: could not request a replay of the gap from ${apiTime(requested.startMs)} to ${apiTime(requested.endMs)}: ${(error as Error).message}; request it later with: ${context.replayCommand(requested)}`, {
           ...fields,
