@@ -218,7 +218,7 @@ describe('runBackfill', () => {
     assert.deepEqual(slept, [8000]);
     assert.deepEqual(once.requests, [once.requests[0], once.requests[0]]);
     assert.deepEqual(c.lines.warn, []);
-    assert.match(c.lines.note.join('\n'), /Konnect refused the range .*400.*; its end is 8 s ahead, asking again once it has passed/);
+    assert.match(c.lines.note.join('\n'), /Konnect refused the range .*400.* while its end is ahead; asking again in 8 s, once it has passed/);
 
     // Refused again: one retry only, then the usual warning with the command.
     const twice = new FakeApi([refused(), refused()]);

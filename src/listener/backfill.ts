@@ -232,7 +232,7 @@ export async function runBackfill(gap: Gap | undefined, context: BackfillContext
       if (error instanceof KonnectApiError && error.status === 400 && !waitedForEnd && requested.endMs > now() - END_PASSED_MARGIN_MS) {
         waitedForEnd = true;
         const waitMs = requested.endMs + END_PASSED_MARGIN_MS - now();
-        report.note(`back-fill: Konnect refused the range (${error.message}); its end is ${Math.ceil(waitMs / 1000)} s ahead, asking again once it has passed`, { ...fields, error: error.message });
+        report.note(`back-fill: Konnect refused the range (${error.message}) while its end is ahead; asking again in ${Math.ceil(waitMs / 1000)} s, once it has passed`, { ...fields, error: error.message });
         try {
           await (context.sleep ?? ((ms: number) => delay(ms, undefined, { signal })))(waitMs);
         } catch {
