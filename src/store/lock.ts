@@ -131,7 +131,6 @@ function heldLock(lockFile: string, content: Buffer): ProfileLock {
   };
 }
 
-/** Whether the recorded holder still runs: its pid exists and, where known, has the same start time. */
 /**
  * Whether the recorded holder still runs: a zombie has exited (its files are closed) and a pid with
  * another start time is a recycled one. Without /proc, signal 0 is all there is to go on.

@@ -25,7 +25,7 @@ function str(event: AuditEvent, key: string): string | undefined {
  * pull API's "Request query string" (`foo=bar`, OpenAPI example `filter=active`). Anything that is
  * not a JSON object is passed on as it is.
  */
-export function queryString(query: string | undefined): string {
+function queryString(query: string | undefined): string {
   if (query === undefined || query === '') return '';
   let value: unknown;
   try {
