@@ -112,6 +112,14 @@ function generateContinuously(e: TestEmulator): { stop(): Promise<void> } {
   };
 }
 
+/** A listener that stores 20 records and stops cleanly: the next start has a gap from the newest of them. */
+async function storeRecordsThenStop(e: TestEmulator): Promise<void> {
+  const first = await startListener(e);
+  await e.core.generate({ count: 20 });
+  await e.idle();
+  await stopListener(first);
+}
+
 const webhookStatus = async (e: TestEmulator) => (await call<AuditLogWebhookStatus>(e.baseUrl, 'GET', '/v2/audit-log-webhook/status', { token: e.token })).body;
 
 /** Counts the replay PUTs that reach the emulator (a fault that only delays by 0 ms). */
@@ -179,10 +187,7 @@ describe('listen --backfill', () => {
 
   test('--backfill off: a warning names the gap and the command to fill it; no replay is requested', { timeout: 30_000 }, async () => {
     const e = (emulator = await startTestEmulator({ timeScale: 0.01, flushMs: 100, generatorThreads: 0 }));
-    const first = await startListener(e);
-    await e.core.generate({ count: 20 });
-    await e.idle();
-    await stopListener(first);
+    await storeRecordsThenStop(e);
     const puts = countReplayPuts(e);
     const second = await startListener(e, ['--backfill', 'off']);
     const warning = await eventually('the warning', () =>
@@ -198,10 +203,7 @@ describe('listen --backfill', () => {
   test('a replay job already running (409): the back-fill is requested once that job has ended', { timeout: 40_000 }, async () => {
     // Slower replay steps (accepted, pending: 2.5 s each) so the test's own job is still active when the listener asks.
     const e = (emulator = await startTestEmulator({ timeScale: 2.5, flushMs: 4, generatorThreads: 0 }));
-    const first = await startListener(e);
-    await e.core.generate({ count: 20 });
-    await e.idle();
-    await stopListener(first);
+    await storeRecordsThenStop(e);
     const now = Date.now();
     const put = await call<AuditLogReplayJob>(e.baseUrl, 'PUT', '/v2/audit-log-replay-job', {
       token: e.token,
@@ -222,10 +224,7 @@ describe('listen --backfill', () => {
 
   test('Konnect refusing the range while its end is ahead (400): asked again once the end has passed, then completed', { timeout: 45_000 }, async () => {
     const e = (emulator = await startTestEmulator({ timeScale: 0.01, flushMs: 100, generatorThreads: 0 }));
-    const first = await startListener(e);
-    await e.core.generate({ count: 20 });
-    await e.idle();
-    await stopListener(first);
+    await storeRecordsThenStop(e);
     // As a Konnect that refuses any future time would answer the first PUT (the end is a few seconds ahead).
     const refused = e.core.faults.add({ method: 'PUT', path: '/v2/audit-log-replay-job', status: 400, times: 1 });
     const puts = countReplayPuts(e);
