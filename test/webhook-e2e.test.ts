@@ -4,14 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { KonnectClient } from '../src/konnect/client.js';
 import { runCliAsync, startCli } from './support/cli.js';
+import { startReceiver, type TestReceiver } from './support/receiver.js';
 import { freePort } from './support/wait.js';
 
 const SECRET = 'Bearer sumo-secret-4b1d';
@@ -19,7 +18,7 @@ let emulator: Emulator;
 let home: string;
 let konnect: KonnectClient;
 /** A receiver that accepts every delivery (200), so the webhook stays active. */
-let receiver: Server;
+let receiver: TestReceiver;
 let receiverUrl: string;
 
 /** A file holding `content` (0600), for --authorization-file. */
@@ -47,16 +46,12 @@ before(async () => {
   emulator = await startEmulator({ port: 0, timeScale: 0.01, flushMs: 50 });
   home = mkdtempSync(join(tmpdir(), 'konnect-audit-webhook-'));
   konnect = new KonnectClient({ baseUrl: emulator.baseUrl, token: emulator.token });
-  receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200).end());
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/audit-logs`;
+  receiver = await startReceiver({ defaultStatus: 200 });
+  receiverUrl = receiver.url;
 });
 after(async () => {
   await emulator.stop();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver.close();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -117,38 +112,33 @@ describe('webhook', () => {
   });
 
   test('--authorization-file reads the value from a file or standard input (final newline dropped); Konnect then sends exactly it', async () => {
-    const seen: (string | undefined)[] = [];
-    const collector = createServer((req, res) => {
-      seen.push(req.headers.authorization);
-      req.resume();
-      req.on('end', () => res.writeHead(200).end());
-    });
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const collector = await startReceiver({ defaultStatus: 200, path: '/siem' });
+    const seen = () => collector.requests.map((r) => r.headers.authorization);
     try {
-      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/siem`;
+      const endpoint = collector.url;
       const fromFile = 'Bearer sumo-secret-from-file';
       await ok(['webhook', 'set', '--endpoint', endpoint, '--authorization-file', secretFile('token', `${fromFile}\r\n`), '--log-format', 'json']);
       await emulator.generate({ count: 2 });
       await emulator.idle();
-      assert.ok(seen.length > 0, 'delivered to the collector');
-      assert.deepEqual(new Set(seen), new Set([fromFile]));
+      assert.ok(seen().length > 0, 'delivered to the collector');
+      assert.deepEqual(new Set(seen()), new Set([fromFile]));
 
       const fromStdin = 'Splunk sumo-secret-from-stdin';
       const piped = startCli(['webhook', 'set', '--authorization-file', '-', '--base-url', emulator.baseUrl, '--pat', emulator.token], { env: { XDG_CONFIG_HOME: join(home, 'config'), HOME: home, KONNECT_TOKEN: '' } });
       piped.child.stdin.end(`${fromStdin}\n`);
       assert.equal(await piped.exited(), 0, piped.stderr);
       assert.ok(!(piped.stdout + piped.stderr).includes('sumo-secret'), piped.stdout);
-      const before = seen.length;
+      const before = seen().length;
       await emulator.generate({ count: 2 });
       await emulator.idle();
-      assert.ok(seen.length > before, 'delivered again');
-      assert.deepEqual(new Set(seen.slice(before)), new Set([fromStdin]));
+      assert.ok(seen().length > before, 'delivered again');
+      assert.deepEqual(new Set(seen().slice(before)), new Set([fromStdin]));
       assert.equal((await konnect.getWebhook()).endpoint, endpoint, 'the endpoint is unchanged');
       await emulator.idle();
     } finally {
       // Back to the state the next test starts from.
       await konnect.updateWebhook({ endpoint: receiverUrl, enabled: false });
-      await new Promise((resolve) => collector.close(resolve));
+      await collector.close();
     }
   });
 
