@@ -5,8 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,17 +12,16 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { KonnectClient } from '../src/konnect/client.js';
 import { runCliAsync, startCli } from './support/cli.js';
+import { startReceiver, type TestReceiver } from './support/receiver.js';
 import { eventually, listenerPort } from './support/wait.js';
 
 let emulator: Emulator;
 let home: string;
 let dataDir: string;
 let konnect: KonnectClient;
-let receiver: Server;
+/** Answers 500 (Konnect retries, then gives up: inactive) until the test fixes it. */
+let receiver: TestReceiver;
 let receiverUrl: string;
-/** What the receiver answers; 500 makes Konnect retry, then give up (inactive). */
-let answer = 500;
-let received = 0;
 
 function status(args: string[] = []) {
   return runCliAsync(['status', '--data-dir', dataDir, '--base-url', emulator.baseUrl, '--pat', emulator.token, ...args], {
@@ -39,19 +36,12 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'konnect-audit-status-'));
   dataDir = join(home, 'data');
   konnect = new KonnectClient({ baseUrl: emulator.baseUrl, token: emulator.token });
-  receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (answer < 300) received++;
-      res.writeHead(answer).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/audit-logs`;
+  receiver = await startReceiver({ defaultStatus: 500 });
+  receiverUrl = receiver.url;
 });
 after(async () => {
   await emulator.stop();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver.close();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -86,7 +76,7 @@ describe('status', () => {
     writeFileSync(join(profileDir, 'events.jsonl'), `${record(now - 10 * 60_000)}\n`);
 
     await konnect.updateWebhook({ endpoint: receiverUrl, authorization: 'Bearer siem-token', log_format: 'json', enabled: true });
-    answer = 500;
+    receiver.setDefaultStatus(500);
     await emulator.generate({ count: 4 });
     await emulator.idle();
     await eventually('the webhook to turn inactive', async () => (await konnect.getWebhookStatus()).webhook_status === 'inactive');
@@ -121,10 +111,10 @@ describe('status', () => {
     assert.ok(json.advice.some((l) => /konnect-audit replay --since 1[12]m/.test(l)));
 
     // Fixed: the next batch is delivered and the webhook is active again, with nothing to do.
-    answer = 200;
+    receiver.setDefaultStatus(200);
     await emulator.generate({ count: 2 });
     await emulator.idle();
-    await eventually('a delivery to the fixed receiver', () => received > 0);
+    await eventually('a delivery to the fixed receiver', () => receiver.requests.some((r) => r.status < 300));
     const fixed = await status();
     assert.equal(fixed.status, 0, fixed.stderr);
     assert.match(fixed.stdout, /^ {2}status: +active \(enabled\)$/m);

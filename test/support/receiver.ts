@@ -27,6 +27,8 @@ export interface TestReceiver {
   lines(): string[];
   /** Queue answers for the next requests (FIFO); afterwards `defaultStatus` applies. */
   script(...answers: ScriptedAnswer[]): void;
+  /** Changes the status answered when no scripted answer is queued (a receiver that fails, then is fixed). */
+  setDefaultStatus(status: number): void;
   /** Resolves when at least `n` requests have arrived (rejects after `timeoutMs`). */
   waitForRequests(n: number, timeoutMs?: number): Promise<void>;
   /** Resolves when at least `n` records have arrived. */
@@ -38,13 +40,14 @@ export async function startReceiver(options: { readonly defaultStatus?: number; 
   const requests: ReceivedRequest[] = [];
   const queue: ScriptedAnswer[] = [];
   const waiters = new Set<() => void>();
+  let defaultStatus = options.defaultStatus ?? 202;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const body = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-      const answer = queue.shift() ?? { status: options.defaultStatus ?? 202 };
+      const answer = queue.shift() ?? { status: defaultStatus };
       requests.push({
         method: req.method ?? '',
         path: req.url ?? '',
@@ -80,6 +83,9 @@ export async function startReceiver(options: { readonly defaultStatus?: number; 
     requests,
     lines,
     script: (...answers) => queue.push(...answers),
+    setDefaultStatus: (status) => {
+      defaultStatus = status;
+    },
     waitForRequests: (n, timeoutMs = 10_000) => waitFor(() => requests.length >= n, `${n} requests`, timeoutMs),
     waitForLines: (n, timeoutMs = 10_000) => waitFor(() => lines().length >= n, `${n} records`, timeoutMs),
     close: () =>
