@@ -142,16 +142,31 @@ function configuredBaseUrl(get: SettingLookup): string | undefined {
   return undefined;
 }
 
+/** kongctl's config file for one profile, read and parsed at most once (the region and the token may both need it). */
+class KongctlFile {
+  readonly where: FileLabel;
+  #section: Promise<Section> | undefined;
+
+  constructor(env: NodeJS.ProcessEnv, profile: string) {
+    this.where = { label: 'kongctl config file', path: kongctlConfigFile(env), profile };
+  }
+
+  /** The profile's section; rejects when the file cannot be read or parsed. */
+  section(): Promise<Section> {
+    return (this.#section ??= readProfileSection(this.where));
+  }
+}
+
 /**
  * kongctl's settings for the profile: `KONGCTL_<PROFILE>_<PATH>` over its config file, so that a
  * kongctl user's region comes along with their token. The file is only a fallback here: when it
  * cannot be read or parsed it counts as empty (the token lookup reports it when it is needed).
  */
-async function kongctlSettings(env: NodeJS.ProcessEnv, profile: string): Promise<SettingLookup> {
-  const where: FileLabel = { label: 'kongctl config file', path: kongctlConfigFile(env), profile };
-  const section = await readProfileSection(where).catch(() => ({}));
+async function kongctlSettings(env: NodeJS.ProcessEnv, file: KongctlFile): Promise<SettingLookup> {
+  const { where } = file;
+  const section = await file.section().catch(() => ({}));
   return (path) => {
-    const name = envKey(KONGCTL_ENV_PREFIX, profile, path);
+    const name = envKey(KONGCTL_ENV_PREFIX, where.profile, path);
     const fromEnv = present(env[name]);
     if (fromEnv !== undefined) return { value: fromEnv, source: name };
     const fromFile = settingAt(section, path, where);
@@ -160,7 +175,7 @@ async function kongctlSettings(env: NodeJS.ProcessEnv, profile: string): Promise
 }
 
 /** Token: --pat, our env, KONNECT_TOKEN, our config file, kongctl's env, kongctl's config file (read only when needed). */
-async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, settings: ProfileSettings): Promise<{ token: string; tokenSource: string }> {
+async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, settings: ProfileSettings, kongctlFile: KongctlFile): Promise<{ token: string; tokenSource: string }> {
   const profile = settings.where.profile;
   const flagPat = present(flags.pat);
   if (flagPat !== undefined) return { token: flagPat, tokenSource: '--pat' };
@@ -174,8 +189,8 @@ async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, sett
   const kongctlEnvName = envKey(KONGCTL_ENV_PREFIX, profile, 'konnect.pat');
   const kongctlEnv = present(env[kongctlEnvName]);
   if (kongctlEnv !== undefined) return { token: kongctlEnv, tokenSource: kongctlEnvName };
-  const kongctl: FileLabel = { label: 'kongctl config file', path: kongctlConfigFile(env), profile };
-  const kongctlPat = settingAt(await readProfileSection(kongctl), 'konnect.pat', kongctl);
+  const kongctl = kongctlFile.where;
+  const kongctlPat = settingAt(await kongctlFile.section(), 'konnect.pat', kongctl);
   if (kongctlPat !== undefined) return { token: kongctlPat, tokenSource: `${kongctl.label} ${kongctl.path}` };
   throw new RuntimeError(
     `no Konnect token found for profile ${JSON.stringify(profile)}. Provide one with --pat, the ${ourEnvName} or ${TUTORIAL_TOKEN_ENV} environment variable, ` +
@@ -197,8 +212,9 @@ export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.Proc
   const ourFile: FileLabel = { label: 'config file', path: present(flags.configFile) ?? defaultConfigFile(env), profile };
   const settings = new ProfileSettings(env, ourFile, await readProfileSection(ourFile));
   // Ours first, then kongctl's (its users keep their region there), then the US.
-  const baseUrl = fromFlags ?? configuredBaseUrl((path) => settings.get(path)) ?? configuredBaseUrl(await kongctlSettings(env, profile)) ?? DEFAULT_BASE_URL;
-  const { token, tokenSource } = await resolveToken(flags, env, settings);
+  const kongctlFile = new KongctlFile(env, profile);
+  const baseUrl = fromFlags ?? configuredBaseUrl((path) => settings.get(path)) ?? configuredBaseUrl(await kongctlSettings(env, kongctlFile)) ?? DEFAULT_BASE_URL;
+  const { token, tokenSource } = await resolveToken(flags, env, settings, kongctlFile);
   return {
     profile,
     baseUrl,
