@@ -7,3 +7,11 @@
 export function defaultProfile(env: NodeJS.ProcessEnv = process.env): string {
   return env.KONNECT_AUDIT_PROFILE?.trim() || env.KONGCTL_PROFILE?.trim() || 'default';
 }
+
+/**
+ * The profile a command uses: `--profile` when given and not blank, else defaultProfile().
+ * @example profileName('  ') // 'default' (or KONNECT_AUDIT_PROFILE / KONGCTL_PROFILE when set)
+ */
+export function profileName(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag?.trim() || defaultProfile(env);
+}

@@ -11,7 +11,7 @@ import { RuntimeError, UsageError } from '../cli/errors.js';
 import { GLOBAL_BASE_URL, regionalBaseUrl } from '../konnect/regions.js';
 import { envKey, readProfileSection, settingAt, type FileLabel, type Section } from './file.js';
 import { defaultConfigFile, kongctlConfigFile } from './paths.js';
-import { defaultProfile } from './profile.js';
+import { profileName } from './profile.js';
 
 /** Connection flags shared by every command that calls Konnect. */
 export interface ConnectionFlags {
@@ -204,7 +204,7 @@ async function resolveToken(flags: ConnectionFlags, env: NodeJS.ProcessEnv, sett
  * @example await resolveConnection({ profile: 'prod', region: 'eu' }, { KONNECT_TOKEN: 'kpat_x' })
  */
 export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
-  const profile = present(flags.profile) ?? defaultProfile(env);
+  const profile = profileName(flags.profile, env);
   // Flags first: a usage error (exit 2) should not depend on the state of a config file.
   const flagGlobal = present(flags.globalBaseUrl);
   const globalOverride = flagGlobal !== undefined ? baseUrlFlag('--global-base-url', flagGlobal) : undefined;

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDirOf } from '../../config/paths.js';
-import { defaultProfile } from '../../config/profile.js';
+import { profileName } from '../../config/profile.js';
 import { closeJq, JqCompileError, RecordFilter } from '../../jq/recordFilter.js';
 import { parseJqArgs } from '../../listener/settings.js';
 import { RateLimitedWarnings } from '../../listener/warnings.js';
@@ -143,8 +143,7 @@ class Selector {
 
 export async function runEvents(flags: EventsFlags): Promise<void> {
   const settings = eventsSettings(flags, Date.now());
-  // As resolveConnection: a blank --profile is the default one.
-  const profile = flags.profile?.trim() || defaultProfile();
+  const profile = profileName(flags.profile);
   const paths = profilePaths(await dataDirFor({ ...flags, profile }), profile);
 
   let files: string[];

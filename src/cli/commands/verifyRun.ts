@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Connection } from '../../config/resolve.js';
 import { defaultDataDir } from '../../config/paths.js';
-import { defaultProfile } from '../../config/profile.js';
+import { profileName } from '../../config/profile.js';
 import { KonnectClient } from '../../konnect/client.js';
 import { importJwks, type Jwks } from '../../records/signing.js';
 import { parseJwks, readJwksFile } from '../../signatures/keyring.js';
@@ -103,8 +103,7 @@ function startProgress(): { update: (checked: number) => void; stop: () => void 
 }
 
 export async function runVerify(files: readonly string[], flags: VerifyFlags): Promise<void> {
-  // As resolveConnection: a blank --profile is the default one.
-  const profile = flags.profile?.trim() || defaultProfile();
+  const profile = profileName(flags.profile);
   const maxFailures = flags.maxFailures ?? 100;
   // Konnect settings (data-dir in the config file, base URL) are read only when needed.
   let connection: Promise<Connection> | undefined;
